@@ -1,0 +1,20 @@
+"""Unexpected errors: logged once with the traceback, one throttled alert per distinct fault."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import ErrorEvent
+
+from bot.alerts import Alerts
+from bot.logging import get_logger
+
+router = Router(name=__name__)
+log = get_logger(__name__)
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
+    log.error("handler_failed", exc_info=event.exception)
+    where = event.update.event_type if event.update else "update"
+    await alerts.report_exception(event.exception, f"{where} handler")
+    return True

@@ -1,0 +1,6 @@
+"""Tortoise models: the bot's state in the database. Nothing here imports ``bot``."""
+
+from models.access import Admin, RefusedUser
+from models.fsm import FsmRecord
+
+__all__ = ["Admin", "FsmRecord", "RefusedUser"]
