@@ -1,9 +1,10 @@
 """Wiring and lifecycle: the Dispatcher factory, start-up, polling, and a clean stop on SIGTERM.
 
 Start: open the database (schema brought up to date) → check the token (getMe) → delete any
-webhook → publish command menus → log the start line → poll. Stop (SIGTERM/SIGINT): polling
-ends, in-flight updates finish (aiogram does not wait for them: ``InFlight`` does), then the
-Bot session and the database close. Exit 0.
+webhook → publish command menus → start the delivery workers → log the start line → poll while
+this process is the leader. Stop (SIGTERM/SIGINT): polling ends, in-flight updates and sends
+finish (aiogram does not wait for handlers: ``InFlight`` does), unfinished claims go back to the
+outbox, then the Bot session and the database close. Exit 0.
 """
 
 from __future__ import annotations
@@ -24,12 +25,21 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.access import Access
 from bot.alerts import Alerts
+from bot.cluster import Cluster
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.db import close_db, describe_target, open_db, upgrade_schema
+from bot.forwarding.index import RuleIndex, RuleView
+from bot.forwarding.ingest import Ingest
+from bot.forwarding.outbox import Outbox
+from bot.forwarding.ratelimit import RateLimiter
+from bot.forwarding.rules import RulesService
+from bot.forwarding.sender import Sender
+from bot.forwarding.worker import Workers
 from bot.logging import get_logger
 from bot.middlewares.access import AccessMiddleware
 from bot.middlewares.context import InFlight, UpdateContextMiddleware
+from bot.polling import Poller
 from bot.routers import all_routers
 from bot.storage import DatabaseStorage
 
@@ -38,6 +48,7 @@ log = get_logger(__name__)
 START_LINE = "Bot started. Listening for messages..."
 DRAIN_SECONDS = 20.0  # Heroku sends SIGKILL 30 s after SIGTERM
 ALERT_FLUSH_SECONDS = 60.0
+LEADER_RETRY_SECONDS = 5.0
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -85,14 +96,30 @@ def build_dispatcher(
 
 
 @dataclass
+class Services:
+    """The long-lived parts of a running bot, reachable from tests and /status."""
+
+    index: RuleIndex
+    rules: RulesService
+    outbox: Outbox
+    limiter: RateLimiter
+    workers: Workers
+    ingest: Ingest
+    cluster: Cluster
+    poller: Poller | None = None
+
+
+@dataclass
 class BotApp:
     """The running bot: what ``main.py`` starts and what end-to-end tests start in-process."""
 
     settings: Settings
     handle_signals: bool = True
+    worker_count: int = 8
     bot: Bot | None = None
     dp: Dispatcher | None = None
     alerts: Alerts | None = None
+    services: Services | None = None
     inflight: InFlight = field(default_factory=InFlight)
     started: asyncio.Event = field(default_factory=asyncio.Event)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -138,48 +165,102 @@ class BotApp:
             log.error("telegram_unreachable", error=str(error))
             return 1
         access = Access(settings.owner_telegram_id)
-        self.alerts = Alerts(bot, settings.alert_chat_id)
+        self.alerts = alerts = Alerts(bot, settings.alert_chat_id)
+        services = self.services = await self._services(bot, alerts)
         self.dp = build_dispatcher(
-            settings, alerts=self.alerts, access=access, inflight=self.inflight
+            settings,
+            alerts=alerts,
+            access=access,
+            inflight=self.inflight,
+            ingest=services.ingest,
+            rules=services.rules,
+            index=services.index,
+            outbox=services.outbox,
+            workers=services.workers,
         )
         await publish_commands(bot, settings.owner_telegram_id, await access.admin_ids())
         if self._stop.is_set():
             return 0
+        services.workers.start()
         flusher = asyncio.create_task(self._flush_alerts())
-        polling = asyncio.create_task(
-            self.dp.start_polling(
-                bot, handle_signals=False, close_bot_session=False, polling_timeout=10
-            )
-        )
-        log.info(START_LINE, bot_username=me.username)
+        log.info(START_LINE, bot_username=me.username, process=services.cluster.name)
         self.started.set()
-        stop = asyncio.create_task(self._stop.wait())
         try:
-            await asyncio.wait({polling, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if not polling.done():
-                await self._stop_polling(self.dp)
-            await polling
+            await self._poll_while_leader(bot, self.dp, services)
         finally:
-            stop.cancel()
-            drained = await self.inflight.wait_idle(DRAIN_SECONDS)
+            deadline = DRAIN_SECONDS
+            drained, _ = await asyncio.gather(
+                self.inflight.wait_idle(deadline), services.workers.stop(deadline)
+            )
             log.info("updates_drained" if drained else "drain_timeout", left=self.inflight.count)
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            await self.alerts.flush()
+            await alerts.flush()
+            await services.cluster.close()
         return 0
 
-    @staticmethod
-    async def _stop_polling(dp: Dispatcher) -> None:
-        while True:
+    async def _services(self, bot: Bot, alerts: Alerts) -> Services:
+        index = RuleIndex()
+        await index.reload()
+        cluster = Cluster(self.settings.effective_database_url, on_rules_changed=index.reload)
+        await cluster.start()
+        rules = RulesService(bot, index, on_change=cluster.notify_rules_changed)
+        outbox = Outbox(cluster.name)
+        limiter = RateLimiter()
+        workers = Workers(
+            outbox=outbox,
+            index=index,
+            sender=Sender(bot),
+            limiter=limiter,
+            alerts=alerts,
+            pause_rule=lambda rule_id, reason: rules.set_active(rule_id, False, reason),
+            concurrency=self.worker_count,
+        )
+
+        async def filter_failed(rule: RuleView, reason: str) -> None:
+            await alerts.report(
+                f"filter:{rule.id}", f"A filter of rule #{rule.id} could not run", reason
+            )
+
+        ingest = Ingest(index, on_enqueue=workers.wake, on_filter_error=filter_failed)
+        return Services(index, rules, outbox, limiter, workers, ingest, cluster)
+
+    async def _poll_while_leader(self, bot: Bot, dp: Dispatcher, services: Services) -> None:
+        """Poll while this process holds the leader lock; otherwise deliver and wait to lead."""
+        cluster = services.cluster
+        while not self._stop.is_set():
+            if not await cluster.try_lead():
+                await _wait_any(self._stop, cluster.lost, timeout=LEADER_RETRY_SECONDS)
+                if cluster.lost.is_set():
+                    return  # our database session is gone: let the dyno restart cleanly
+                continue
+            log.info("polling_started", process=cluster.name)
+            services.poller = Poller(bot, dp)
+            stop_polling = asyncio.Event()
+            watcher = asyncio.create_task(_relay(self._stop, cluster.lost, into=stop_polling))
             try:
-                await dp.stop_polling()
+                await services.poller.run(stop_polling)
+            finally:
+                watcher.cancel()
+            if cluster.lost.is_set():
+                log.error("leadership_lost")
                 return
-            except RuntimeError:  # the polling task has not taken its lock yet: let it run
-                await asyncio.sleep(0)
 
     async def _flush_alerts(self) -> None:
         assert self.alerts is not None
         while True:
             await asyncio.sleep(ALERT_FLUSH_SECONDS)
             await self.alerts.flush()
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+
+
+async def _relay(*events: asyncio.Event, into: asyncio.Event) -> None:
+    await _wait_any(*events, timeout=float("inf"))
+    into.set()

@@ -1,9 +1,11 @@
-"""Pure parts of the Groq stand-in (see ``sandbox/groq.py``): no I/O, no clock of their own.
+"""The request-level parts of the Groq stand-in (served by ``sandbox/groq.py``); no I/O here.
 
-* the deterministic reply protocol (the ``TASK:`` line, the ``<post>`` block),
+* the deterministic reply protocol (the ``TASK:`` line, the ``<post>`` block) and the reasoning
+  text of reasoning models,
 * token counting (about four characters a token, always rounded up),
-* the sliding windows behind the ``x-ratelimit-*`` headers and Groq's duration format,
-* Groq's error body shape ``{"error": {"message", "type", "code"?, "param"?}}``.
+* request validation and the ``chat.completion`` object, as Groq shapes them,
+* the sliding windows behind the ``x-ratelimit-*`` headers, 429s, and Groq's duration format,
+* Groq's error body shape ``{"error": {"message", "type", "param"?, "code"?}}``.
 
 The TASK-line protocol
 ----------------------

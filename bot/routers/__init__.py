@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import common, errors, fallback
+from bot.routers import common, errors, fallback, ingest
 
 
 def all_routers() -> list[Router]:
-    return [errors.router, common.router, fallback.router]
+    return [errors.router, ingest.router, common.router, fallback.router]

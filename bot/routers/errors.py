@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import ErrorEvent
 
 from bot.alerts import Alerts
+from bot.forwarding.ingest import IngestError
 from bot.logging import get_logger
 
 router = Router(name=__name__)
@@ -17,4 +18,8 @@ async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
     log.error("handler_failed", exc_info=event.exception)
     where = event.update.event_type if event.update else "update"
     await alerts.report_exception(event.exception, f"{where} handler")
+    if isinstance(event.exception, IngestError):
+        # A post that was not stored must not be confirmed to Telegram: the poller fetches it
+        # again.
+        raise event.exception
     return True

@@ -1,0 +1,263 @@
+"""Ingest: a source message becomes outbox rows, one per (rule, destination), in one transaction.
+
+Messages from chats that are no rule's source cost one set lookup. Album items (same
+``media_group_id``) join one delivery per destination while it is still waiting for its short
+grace period, so an album leaves as one album; an item that arrives after its album left goes on
+its own rather than being lost. The unique key on deliveries makes a replayed update a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.types import Message
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot.forwarding.filters import check, content_fingerprint
+from bot.forwarding.index import RuleIndex, RuleView
+from bot.forwarding.outbox import PENDING, REVIEW
+from bot.forwarding.post import Post
+from bot.logging import get_logger
+from models import Delivery
+
+log = get_logger(__name__)
+
+ALBUM_GRACE_S = 1.5  # how long an album's first item waits for its siblings
+
+_MEDIA_FIELDS = (
+    "photo",
+    "video",
+    "animation",
+    "audio",
+    "voice",
+    "video_note",
+    "document",
+    "sticker",
+    "poll",
+    "location",
+    "contact",
+)
+
+
+def media_kinds(message: Message) -> frozenset[str]:
+    kinds = {kind for kind in _MEDIA_FIELDS if getattr(message, kind, None)}
+    if message.animation:
+        kinds.discard("document")  # Telegram sends an animation as a document too
+    if not kinds:
+        kinds.add("text" if message.text else "other")
+    return frozenset(kinds)
+
+
+def post_of(message: Message) -> Post:
+    chat = message.chat
+    return Post(
+        chat_id=chat.id,
+        message_ids=(message.message_id,),
+        text=message.text or message.caption or "",
+        media_kinds=media_kinds(message),
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        sender_id=message.from_user.id if message.from_user and not message.sender_chat else None,
+        is_forwarded=message.forward_origin is not None,
+        media_group_id=message.media_group_id,
+        reply_to_message_id=(
+            message.reply_to_message.message_id if message.reply_to_message else None
+        ),
+        chat_title=chat.title or "",
+        chat_username=chat.username,
+    )
+
+
+def payload_of(message: Message, post: Post) -> dict[str, Any]:
+    entities = message.entities if message.text is not None else message.caption_entities
+    return {
+        "text": post.text,
+        "entities": [e.model_dump(exclude_none=True) for e in entities or []],
+        "has_media": "text" not in post.media_kinds,
+        "reply_to": post.reply_to_message_id,
+        "chat_title": post.chat_title,
+        "chat_username": post.chat_username,
+        "date": int(message.date.timestamp()),
+    }
+
+
+class IngestError(Exception):
+    """A post could not be stored; its update must be fetched again, not confirmed."""
+
+
+@dataclass
+class IngestStats:
+    seen: int = 0
+    ignored: int = 0
+    filtered: int = 0
+    enqueued: int = 0  # rows offered to the outbox; a replayed one is ignored there
+    duplicates: int = 0
+
+
+class Ingest:
+    def __init__(
+        self,
+        index: RuleIndex,
+        *,
+        on_enqueue: Callable[[], None] = lambda: None,
+        on_filter_error: Callable[[RuleView, str], Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.index = index
+        self.on_enqueue = on_enqueue
+        self.on_filter_error = on_filter_error
+        self.clock = clock
+        self.stats = IngestStats()
+
+    async def post(self, message: Message) -> int:
+        """A new post in a source chat; returns the number of deliveries enqueued."""
+        self.stats.seen += 1
+        thread = message.message_thread_id if message.is_topic_message else None
+        rules = self.index.match(message.chat.id, thread)
+        if not rules:
+            self.stats.ignored += 1
+            return 0
+        post = post_of(message)
+        chosen = [rule for rule in rules if await self._passes(rule, post)]
+        if not chosen:
+            return 0
+        payload = payload_of(message, post)
+        fingerprint = content_fingerprint(post)
+        now = self.clock()
+        rows = []
+        for rule in chosen:
+            window = rule.filters.dedup_window_minutes
+            for dest in rule.destinations:
+                if window and await self._seen_recently(
+                    dest.chat_id, fingerprint, now - window * 60
+                ):
+                    self.stats.duplicates += 1
+                    continue
+                rows.append(
+                    Delivery(
+                        rule_id=rule.id,
+                        dest_chat_id=dest.chat_id,
+                        dest_thread_id=dest.thread_id or 0,
+                        source_chat_id=post.chat_id,
+                        unit=f"m:{message.message_id}",
+                        source_message_ids=[message.message_id],
+                        kind="post",
+                        payload=payload,
+                        content_hash=fingerprint,
+                        status=REVIEW if rule.review else PENDING,
+                        due_at=now + (ALBUM_GRACE_S if post.media_group_id else 0.0),
+                        created_at=now,
+                    )
+                )
+        if post.media_group_id:
+            added = await self._join_albums(rows, post.media_group_id, message.message_id)
+        else:
+            added = await self._insert(rows)
+        self.stats.enqueued += added
+        if added:
+            self.on_enqueue()
+        return added
+
+    async def edit(self, message: Message) -> int:
+        """An edited source post: one edit delivery per destination of rules that follow edits."""
+        thread = message.message_thread_id if message.is_topic_message else None
+        rules = [r for r in self.index.match(message.chat.id, thread) if r.edit_policy != "ignore"]
+        if not rules:
+            return 0
+        post = post_of(message)
+        payload = payload_of(message, post)
+        stamp = message.edit_date or int(self.clock())
+        now = self.clock()
+        rows = [
+            Delivery(
+                rule_id=rule.id,
+                dest_chat_id=dest.chat_id,
+                dest_thread_id=dest.thread_id or 0,
+                source_chat_id=post.chat_id,
+                unit=f"e:{message.message_id}:{stamp}",
+                source_message_ids=[message.message_id],
+                kind="edit",
+                payload=payload,
+                due_at=now,
+                created_at=now,
+            )
+            for rule in rules
+            for dest in rule.destinations
+        ]
+        added = await self._insert(rows)
+        if added:
+            self.on_enqueue()
+        return added
+
+    async def _passes(self, rule: RuleView, post: Post) -> bool:
+        verdict = check(rule.filters, post)
+        if verdict.passed:
+            return True
+        self.stats.filtered += 1
+        if verdict.error and self.on_filter_error is not None:
+            await self.on_filter_error(rule, verdict.reason or "filter error")
+        log.debug("post_filtered", rule_id=rule.id, reason=verdict.reason)
+        return False
+
+    @staticmethod
+    async def _seen_recently(dest_chat_id: int, fingerprint: str, since: float) -> bool:
+        return await Delivery.filter(
+            dest_chat_id=dest_chat_id, content_hash=fingerprint, created_at__gte=since
+        ).exists()
+
+    @staticmethod
+    async def _insert(rows: list[Delivery]) -> int:
+        """One statement for all rows; a row already there (a replay) is left alone."""
+        if rows:
+            await Delivery.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
+
+    async def _join_albums(self, rows: list[Delivery], group_id: str, message_id: int) -> int:
+        added = 0
+        for row in rows:
+            row.unit = f"g:{group_id}"
+            for _ in range(3):  # a sibling may create the row between our read and our write
+                try:
+                    added += await self._join_album(row, message_id)
+                    break
+                except IntegrityError:
+                    continue
+        return added
+
+    async def _join_album(self, row: Delivery, message_id: int) -> int:
+        async with in_transaction() as conn:
+            existing = (
+                await Delivery.filter(
+                    rule_id=row.rule_id,
+                    dest_chat_id=row.dest_chat_id,
+                    dest_thread_id=row.dest_thread_id,
+                    source_chat_id=row.source_chat_id,
+                    unit=row.unit,
+                )
+                .select_for_update()
+                .using_db(conn)
+                .first()
+            )
+            if existing is None:
+                row.kind = "album"
+                await row.save(using_db=conn)
+                return 1
+            ids = list(existing.source_message_ids)
+            if message_id in ids:
+                return 0  # a replay
+            if existing.status not in (PENDING, REVIEW):
+                # The album already left: this late item goes on its own, not lost.
+                row.unit = f"g:{row.unit[2:]}:{message_id}"
+                await Delivery.bulk_create([row], ignore_conflicts=True, using_db=conn)
+                return 1
+            existing.source_message_ids = sorted([*ids, message_id])
+            if not existing.payload.get("text") and row.payload.get("text"):
+                existing.payload = {**existing.payload, **row.payload}
+            existing.due_at = max(existing.due_at, self.clock() + ALBUM_GRACE_S / 2)
+            await existing.save(
+                using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
+            )
+            return 0

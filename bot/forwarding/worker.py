@@ -1,0 +1,201 @@
+"""Delivery workers: claim, send, record; classify what went wrong and act on it.
+
+- 429: wait ``retry_after`` (the delivery is postponed, the attempt does not count).
+- Network trouble and 5xx: retry with exponential backoff; after ``MAX_ATTEMPTS`` the delivery
+  is dead (visible in /status, can be retried from there) and one alert goes out.
+- The destination refuses for good (the bot was kicked, the chat is gone, no right to post):
+  the rule is paused with the reason, its deliveries wait in ``held``, one alert goes out.
+- Anything else a delivery did wrong (the source post was deleted, …): dead, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.alerts import Alerts
+from bot.forwarding.index import RuleIndex
+from bot.forwarding.outbox import Claimed, Outbox
+from bot.forwarding.ratelimit import RateLimiter
+from bot.forwarding.sender import Sender, SkipDelivery
+from bot.logging import get_logger
+from models import Delivery
+
+log = get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+IDLE_POLL_S = 1.0
+REAP_EVERY_S = 30.0
+HELD = "held"
+
+# Bad requests that mean the destination itself is unusable, not this one post.
+_DESTINATION_GONE = (
+    "chat not found",
+    "message thread not found",
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "topic_closed",
+    "topic was deleted",
+)
+
+
+def backoff(attempt: int) -> float:
+    return float(min(300, 2 ** max(1, attempt)))
+
+
+class Workers:
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        index: RuleIndex,
+        sender: Sender,
+        limiter: RateLimiter,
+        alerts: Alerts,
+        pause_rule: Callable[[int, str], Awaitable[object]],
+        concurrency: int = 8,
+    ) -> None:
+        self.outbox = outbox
+        self.index = index
+        self.sender = sender
+        self.limiter = limiter
+        self.alerts = alerts
+        self.pause_rule = pause_rule
+        self.concurrency = concurrency
+        self.sent = 0
+        self.failed = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(n)) for n in range(self.concurrency)]
+        self._tasks.append(asyncio.create_task(self._reaper()))
+
+    async def stop(self, timeout: float) -> None:
+        """Stop claiming, let sends in progress finish, hand back the rest."""
+        self._stopping.set()
+        self._wake.set()
+        _, pending = await asyncio.wait(self._tasks, timeout=timeout) if self._tasks else ((), ())
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        released = await self.outbox.release_mine()
+        log.info("workers_stopped", released=released, cut_short=len(pending))
+
+    async def _loop(self, number: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                claimed = await self.outbox.claim(1, exclude_chats=self.limiter.cooling())
+            except Exception:
+                log.exception("claim_failed")
+                claimed = []
+            if not claimed:
+                await self._idle()
+                continue
+            for item in claimed:
+                await self._process(item)
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+
+    async def _reaper(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(Exception):
+                if await self.outbox.reap():
+                    self.wake()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), REAP_EVERY_S)
+
+    async def _process(self, item: Claimed) -> None:
+        rule = self.index.get(item.rule_id)
+        if rule is None:
+            await self.index.reload()  # created on another dyno, or deleted
+            rule = self.index.get(item.rule_id)
+        if rule is None:
+            await self.outbox.skip(item, "rule deleted")
+            return
+        if not rule.active:
+            await self._hold(item)
+            return
+        count = len(item.source_message_ids) if item.kind != "edit" else 1
+        await self.limiter.acquire(item.dest_chat_id, count)
+        try:
+            links = await self.sender.send(item, rule)
+        except SkipDelivery as reason:
+            await self.outbox.skip(item, str(reason))
+            return
+        except TelegramRetryAfter as error:
+            self.limiter.penalize(item.dest_chat_id, error.retry_after)
+            await self.outbox.postpone(item, error.retry_after, f"flood wait {error.retry_after}s")
+            log.info("flood_wait", dest=item.dest_chat_id, retry_after=error.retry_after)
+            return
+        except (TelegramNetworkError, TelegramServerError) as error:
+            await self._transient(item, str(error))
+            return
+        except (TelegramForbiddenError, TelegramNotFound) as error:
+            await self._destination_gone(item, error.message)
+            return
+        except TelegramBadRequest as error:
+            lowered = error.message.lower()
+            if any(marker in lowered for marker in _DESTINATION_GONE):
+                await self._destination_gone(item, error.message)
+            else:
+                await self._dead(item, error.message)
+            return
+        await self.outbox.done(item, links)
+        self.sent += 1
+        log.info("delivery_sent", delivery_id=item.id, rule_id=item.rule_id, dest=item.dest_chat_id)
+
+    async def _transient(self, item: Claimed, error: str) -> None:
+        if item.attempts >= MAX_ATTEMPTS:
+            await self._dead(item, f"gave up after {item.attempts} tries: {error}")
+            return
+        delay = backoff(item.attempts)
+        await self.outbox.retry(item, error, delay)
+        log.warning(
+            "delivery_retry", delivery_id=item.id, attempt=item.attempts, delay=delay, error=error
+        )
+
+    async def _dead(self, item: Claimed, error: str) -> None:
+        await self.outbox.dead(item, error)
+        self.failed += 1
+        log.error("delivery_dead", delivery_id=item.id, rule_id=item.rule_id, error=error)
+        await self.alerts.report(
+            f"dead:{item.rule_id}:{error[:60]}",
+            f"A post could not be delivered (rule #{item.rule_id})",
+            f"{error}\nRetry it from /status.",
+        )
+
+    async def _hold(self, item: Claimed) -> None:
+        await Delivery.filter(id=item.id).update(status=HELD, lease_until=None, claimed_by=None)
+
+    async def _destination_gone(self, item: Claimed, error: str) -> None:
+        reason = f"destination {item.dest_chat_id} refused: {error}"
+        await self._hold(item)
+        await self.pause_rule(item.rule_id, reason)
+        log.error("rule_paused_destination_refused", rule_id=item.rule_id, error=error)
+        await self.alerts.report(
+            f"gone:{item.rule_id}:{item.dest_chat_id}",
+            f"Rule #{item.rule_id} paused",
+            f"{reason}\nFix the bot's rights there, then resume the rule in /rules.",
+        )

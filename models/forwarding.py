@@ -1,0 +1,102 @@
+"""Rules, the delivery outbox and the links from source messages to what was sent for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Rule(Model):
+    """Where posts go: sources → destinations, with filters and transform steps.
+
+    ``sources`` and ``destinations`` are lists of ``{"chat_id": int, "thread_id": int | None,
+    "title": str}``; ``filters`` is a FilterSpec and ``steps`` the ordered transform steps, all
+    validated by the rules service before they are saved.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64)
+    active = fields.BooleanField(default=True)
+    paused_reason = fields.CharField(max_length=500, null=True)
+    mode = fields.CharField(max_length=16, default="copy")  # copy | forward
+    sources: list[dict[str, Any]] = fields.JSONField(default=list)
+    destinations: list[dict[str, Any]] = fields.JSONField(default=list)
+    filters: dict[str, Any] = fields.JSONField(default=dict)
+    steps: list[dict[str, Any]] = fields.JSONField(default=list)
+    edit_policy = fields.CharField(max_length=16, default="edit")  # edit | repost | ignore
+    review = fields.BooleanField(default=False)
+    ai_failure = fields.CharField(max_length=16, default="hold")  # hold | original | skip
+    ai_model = fields.CharField(max_length=100, null=True)
+    created_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "rules"
+
+
+class Delivery(Model):
+    """One unit of work in the outbox: a post (or an album, or an edit) for one destination.
+
+    Unique on (rule, destination, source chat, unit): a replayed update never enqueues twice.
+    ``unit`` is ``m:<message_id>`` for a post, ``g:<media_group_id>`` for an album and
+    ``e:<message_id>:<edit_date>`` for an edit. Times are epoch seconds so that due-ness compares
+    the same way on Postgres and SQLite.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    rule: fields.ForeignKeyRelation[Rule] = fields.ForeignKeyField(
+        "models.Rule", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    rule_id: int
+    dest_chat_id = fields.BigIntField()
+    dest_thread_id = fields.BigIntField(default=0)  # 0: no topic (part of the unique key)
+    source_chat_id = fields.BigIntField()
+    unit = fields.CharField(max_length=96)
+    source_message_ids: list[int] = fields.JSONField(default=list)
+    kind = fields.CharField(max_length=8, default="post")  # post | album | edit
+    payload: dict[str, Any] = fields.JSONField(default=dict)
+    content_hash = fields.CharField(max_length=64, null=True)
+    status = fields.CharField(max_length=12, default="pending")
+    attempts = fields.IntField(default=0)
+    due_at = fields.FloatField()
+    lease_until = fields.FloatField(null=True)
+    claimed_by = fields.CharField(max_length=64, null=True)
+    last_error = fields.CharField(max_length=1000, null=True)
+    created_at = fields.FloatField()
+    finished_at = fields.FloatField(null=True)
+
+    class Meta:
+        table = "deliveries"
+        unique_together = (("rule", "dest_chat_id", "dest_thread_id", "source_chat_id", "unit"),)
+        indexes = (("status", "dest_chat_id", "id"), ("dest_chat_id", "content_hash"))
+
+
+class MessageLink(Model):
+    """A message the bot sent for a source message, so edits and replies can follow it."""
+
+    id = fields.BigIntField(primary_key=True)
+    rule_id = fields.IntField()
+    source_chat_id = fields.BigIntField()
+    source_message_id = fields.BigIntField()
+    dest_chat_id = fields.BigIntField()
+    dest_thread_id = fields.BigIntField(default=0)
+    dest_message_id = fields.BigIntField()
+    part = fields.SmallIntField(default=0)  # >0 for the follow-ups of a split text
+    created_at = fields.FloatField()
+
+    class Meta:
+        table = "message_links"
+        indexes = (("source_chat_id", "source_message_id"),)
+        unique_together = (
+            (
+                "rule_id",
+                "source_chat_id",
+                "source_message_id",
+                "dest_chat_id",
+                "dest_thread_id",
+                "part",
+            ),
+        )
