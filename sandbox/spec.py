@@ -140,6 +140,10 @@ class _Invalid(Exception):
     """A value does not fit a type; ``args[0]`` is the reason."""
 
 
+class _Final(_Invalid):
+    """A reason the real server gives as is, without naming the enclosing object."""
+
+
 class BotApiSpec:
     """The committed specification: methods, their parameters, the object types."""
 
@@ -198,9 +202,7 @@ class BotApiSpec:
 
     # -- conversion -------------------------------------------------------------
 
-    def _convert_param(
-        self, pname: str, value: Any, types: list[str], files: set[str]
-    ) -> Any:
+    def _convert_param(self, pname: str, value: Any, types: list[str], files: set[str]) -> Any:
         # "Array of InputMediaPhoto, InputMediaVideo" arrives as several Array types:
         # it means one array whose items may be any of them.
         arrays = [t[len("Array of ") :] for t in types if t.startswith("Array of ")]
@@ -261,6 +263,8 @@ class BotApiSpec:
         for type_name in types:
             try:
                 return self._convert_nested(value, type_name, files)
+            except _Final:
+                raise
             except _Invalid as exc:
                 reasons.append(str(exc.args[0]))
         if len(types) > 1 and isinstance(value, dict):
@@ -278,7 +282,7 @@ class BotApiSpec:
     def _convert_union(
         self, value: dict[str, Any], type_name: str, subtypes: list[str], files: set[str]
     ) -> dict[str, Any]:
-        errors: list[str] = []
+        errors: list[_Invalid] = []
         for sub in subtypes:
             fields = self.types.get(sub, {}).get("fields", {})
             if any(value.get(f) != c for f, c in self._consts(sub).items()):
@@ -286,11 +290,16 @@ class BotApiSpec:
             try:
                 return self._convert_object(value, sub, fields, files)
             except _Invalid as exc:
-                errors.append(str(exc.args[0]))
+                errors.append(exc)
         if errors:
-            raise _Invalid(errors[0])
+            raise errors[0]
         discriminator = next(
-            (f for sub in subtypes for f, s in self.types[sub].get("fields", {}).items() if "const" in s),
+            (
+                f
+                for sub in subtypes
+                for f, s in self.types[sub].get("fields", {}).items()
+                if "const" in s
+            ),
             None,
         )
         if discriminator is not None and discriminator in value:
@@ -299,7 +308,9 @@ class BotApiSpec:
                 f'{discriminator} "{value[discriminator]}" is unsupported'
             )
         if discriminator is not None:
-            raise _Invalid(f'can\'t parse {_type_label(type_name)}: Can\'t find field "{discriminator}"')
+            raise _Invalid(
+                f"can't parse {_type_label(type_name)}: Can't find field \"{discriminator}\""
+            )
         raise _Invalid(f"can't parse {_type_label(type_name)}: unsupported object")
 
     def _convert_object(
@@ -312,23 +323,24 @@ class BotApiSpec:
                 raise _Invalid(f'can\'t parse {label}: {fname} "{value[fname]}" is unsupported')
         for fname, fspec in fields.items():
             if fspec["required"] and fname not in value:
-                raise _Invalid(f'can\'t parse {label}: Can\'t find field "{fname}"')
+                raise _Invalid(f"can't parse {label}: Can't find field \"{fname}\"")
         for fname, item in value.items():
             fspec = fields.get(fname)
             if fspec is None or item is None:
                 out[fname] = item
                 continue
-            reasons: list[str] = []
+            failures: list[_Invalid] = []
             for candidate in _ordered(fspec["types"]):
                 try:
                     out[fname] = self._convert_nested(item, candidate, files)
                     break
                 except _Invalid as exc:
-                    reasons.append(str(exc.args[0]))
+                    failures.append(exc)
             else:
-                reason = reasons[0]
-                if reason.startswith("can't parse"):
-                    raise _Invalid(reason)
+                failure = failures[0]
+                reason = str(failure.args[0])
+                if isinstance(failure, _Final) or reason.startswith("can't parse"):
+                    raise failure
                 raise _Invalid(f'can\'t parse {label}: Field "{fname}" {reason}')
         if type_name == "InlineKeyboardButton":
             _check_inline_button(out)
@@ -337,12 +349,12 @@ class BotApiSpec:
 
 def _check_inline_button(button: dict[str, Any]) -> None:
     if not any(button.get(action) is not None for action in _INLINE_ACTIONS):
-        raise _Invalid(
+        raise _Final(
             "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
         )
     data = button.get("callback_data")
     if isinstance(data, str) and not 1 <= len(data.encode("utf-8")) <= 64:
-        raise _Invalid("BUTTON_DATA_INVALID")
+        raise _Final("BUTTON_DATA_INVALID")
 
 
 def _convert_scalar(pname: str, value: Any, type_name: str, files: set[str], *, top: bool) -> Any:

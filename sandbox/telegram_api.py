@@ -63,12 +63,17 @@ class Answer:
     description: str | None = None
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass
 class CallContext:
     state: TelegramState
     bot: BotAccount
     flood: FloodControl
     on_flood: Callable[[int], None]
+    changed: Callable[[], None] = _nothing
 
     def charge(self, chat: Chat, messages: int = 1) -> None:
         """Count a send against the flood limits or refuse it with 429."""

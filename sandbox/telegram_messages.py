@@ -9,13 +9,12 @@ against the flood limits, and only then store the message.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
-from sandbox.spec import UploadedFile
 from sandbox.telegram_api import (
     READ,
     WRITE,
-    ApiError,
     CallContext,
     bad_request,
     bot_member,
@@ -25,142 +24,23 @@ from sandbox.telegram_api import (
     method,
     resolve_chat,
 )
-from sandbox.telegram_state import ApiDict, Chat, StoredMessage, TelegramState, file_unique_id, now
-from sandbox.telegram_text import (
-    MAX_CAPTION_LENGTH,
-    MAX_TEXT_LENGTH,
-    TextError,
-    format_text,
-    utf16_len,
+from sandbox.telegram_content import (
+    CONTENT_FIELDS,
+    MEDIA_KINDS,
+    caption_content,
+    content_kind,
+    is_copyable,
+    media_content,
+    quoted,
+    resolve_file,
+    text_content,
 )
+from sandbox.telegram_state import ApiDict, Chat, StoredMessage, now
 
-MEDIA_KINDS = ("photo", "video", "animation", "document", "audio", "voice", "video_note", "sticker")
-_MIME = {
-    "video": "video/mp4",
-    "animation": "video/mp4",
-    "audio": "audio/mpeg",
-    "voice": "audio/ogg",
-    "document": "application/octet-stream",
-}
-# Fields that make up a message's content (compared by "message is not modified").
-CONTENT_FIELDS = ("text", "entities", "caption", "caption_entities", *MEDIA_KINDS)
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-
-
-# -- content --------------------------------------------------------------------------
-
-
-def text_content(text: str, parse_mode: str | None, entities: list[ApiDict] | None) -> ApiDict:
-    try:
-        formatted = format_text(text, parse_mode, entities)
-    except TextError as exc:
-        raise bad_request(str(exc)) from None
-    if not formatted.text:
-        raise bad_request("message text is empty")
-    if utf16_len(formatted.text) > MAX_TEXT_LENGTH:
-        raise bad_request("message is too long")
-    content: ApiDict = {"text": formatted.text}
-    if formatted.entities:
-        content["entities"] = formatted.entities
-    return content
-
-
-def caption_content(
-    caption: str | None, parse_mode: str | None, entities: list[ApiDict] | None
-) -> ApiDict:
-    if not caption:
-        return {}
-    try:
-        formatted = format_text(caption, parse_mode, entities)
-    except TextError as exc:
-        raise bad_request(str(exc)) from None
-    if utf16_len(formatted.text) > MAX_CAPTION_LENGTH:
-        raise bad_request("message caption is too long")
-    if not formatted.text:
-        return {}
-    content: ApiDict = {"caption": formatted.text}
-    if formatted.entities:
-        content["caption_entities"] = formatted.entities
-    return content
-
-
-def resolve_file(state: TelegramState, params: dict[str, Any], value: Any, kind: str) -> str:
-    """The file_id a media parameter refers to: an upload, a URL or a known file_id."""
-    if isinstance(value, str) and value.startswith("attach://"):
-        value = params.get(value[len("attach://") :])
-        if not isinstance(value, UploadedFile):
-            raise bad_request(f"there is no {kind.replace('_', ' ')} in the request")
-    if isinstance(value, UploadedFile):
-        file_id = state.new_file_id(kind)
-        state.register_file(
-            file_id, kind, size=value.size, filename=value.filename, mime_type=value.content_type
-        )
-        return file_id
-    if not isinstance(value, str) or not value:
-        raise bad_request(f"there is no {kind.replace('_', ' ')} in the request")
-    if value.startswith(("http://", "https://")):
-        file_id = state.new_file_id(kind)
-        state.register_file(file_id, kind, filename=value.rsplit("/", 1)[-1])
-        return file_id
-    if value not in state.files:
-        raise bad_request("wrong file identifier/HTTP URL specified")
-    return value
-
-
-def media_object(state: TelegramState, kind: str, file_id: str, params: dict[str, Any]) -> Any:
-    """The Bot API object (PhotoSize list, Video, Document…) for a stored file."""
-    info = state.register_file(file_id, kind)
-    base: ApiDict = {"file_id": file_id, "file_unique_id": file_unique_id(file_id)}
-    if info.size:
-        base["file_size"] = info.size
-    if kind == "photo":
-        small = {
-            "file_id": file_id + "-s",
-            "file_unique_id": file_unique_id(file_id + "-s"),
-            "width": 90,
-            "height": 90,
-        }
-        return [small, {**base, "width": 1280, "height": 960}]
-    if kind in ("video", "animation", "video_note"):
-        base.update(
-            width=int(params.get("width") or 640),
-            height=int(params.get("height") or 480),
-            duration=int(params.get("duration") or 1),
-        )
-        if kind == "video_note":
-            base = {**base, "length": int(params.get("length") or 240)}
-            base.pop("width")
-            base.pop("height")
-    elif kind in ("audio", "voice"):
-        base["duration"] = int(params.get("duration") or 1)
-        for key in ("performer", "title"):
-            if params.get(key):
-                base[key] = params[key]
-    elif kind == "sticker":
-        base.update(type="regular", width=512, height=512, is_animated=False, is_video=False)
-    if kind in ("document", "animation") and info.filename:
-        base["file_name"] = info.filename
-    if kind in _MIME:
-        base["mime_type"] = info.mime_type or _MIME[kind]
-    return base
-
-
-def media_content(state: TelegramState, kind: str, file_id: str, params: dict[str, Any]) -> ApiDict:
-    content: ApiDict = {kind: media_object(state, kind, file_id, params)}
-    if kind == "animation":
-        content["document"] = dict(content["animation"])  # as the real Bot API does
-    return content
-
-
-def content_kind(data: ApiDict) -> str:
-    return next((kind for kind in MEDIA_KINDS if kind in data), "text")
-
-
-def is_copyable(data: ApiDict) -> bool:
-    return "text" in data or any(kind in data for kind in MEDIA_KINDS)
 
 
 # -- storing --------------------------------------------------------------------------
@@ -187,13 +67,6 @@ def reply_target(ctx: CallContext, chat: Chat, params: dict[str, Any]) -> Stored
     return stored
 
 
-def quoted(stored: StoredMessage) -> ApiDict:
-    """A message as embedded in ``reply_to_message`` (one level deep, like Telegram)."""
-    data = copy.deepcopy(stored.data)
-    data.pop("reply_to_message", None)
-    return data
-
-
 def store_message(
     ctx: CallContext,
     chat: Chat,
@@ -217,7 +90,15 @@ def store_message(
         if chat.is_forum:
             data["is_topic_message"] = True
     if reply_to is not None:
-        data["reply_to_message"] = quoted(reply_to)
+        reply_chat = ctx.state.find_chat(int(reply_to.data["chat"]["id"]), ctx.bot)
+        if reply_chat is None or reply_chat is chat:
+            data["reply_to_message"] = quoted(reply_to)
+        else:  # a reply to a message of another chat
+            data["external_reply"] = {
+                "origin": forward_origin(reply_chat, reply_to),
+                "chat": reply_chat.to_api(),
+                "message_id": reply_to.message_id,
+            }
     if media_group_id:
         data["media_group_id"] = media_group_id
     data.update(copy.deepcopy(content))
@@ -305,7 +186,9 @@ def send_media_group(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
         file_id = resolve_file(ctx.state, p, item.get("media"), kind)
         content = media_content(ctx.state, kind, file_id, item)
         content.update(
-            caption_content(item.get("caption"), item.get("parse_mode"), item.get("caption_entities"))
+            caption_content(
+                item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
+            )
         )
         if item.get("has_spoiler"):
             content["has_media_spoiler"] = True
@@ -378,7 +261,7 @@ def _copied_content(
 def _source_messages(
     ctx: CallContext, p: dict[str, Any], message_ids: list[int]
 ) -> tuple[Chat, list[StoredMessage]]:
-    if any(b <= a for a, b in zip(message_ids, message_ids[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(message_ids)):
         raise bad_request("message identifiers must be in a strictly increasing order")
     if len(message_ids) > 100:
         raise bad_request("too many message identifiers specified")
@@ -435,9 +318,7 @@ def copy_messages(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
     ctx.charge(chat, len(contents))
     result = []
     for content, group_id in zip(contents, _regrouped(ctx, sources), strict=True):
-        stored = store_message(
-            ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id
-        )
+        stored = store_message(ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id)
         result.append({"message_id": stored.message_id})
     return result
 
@@ -487,9 +368,7 @@ def forward_messages(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
     ctx.charge(chat, len(contents))
     result = []
     for content, group_id in zip(contents, _regrouped(ctx, sources), strict=True):
-        stored = store_message(
-            ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id
-        )
+        stored = store_message(ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id)
         result.append({"message_id": stored.message_id})
     return result
 
@@ -506,13 +385,17 @@ def _editable(ctx: CallContext, p: dict[str, Any]) -> tuple[Chat, StoredMessage]
     stored = find_message(chat, p.get("message_id"), "message to edit")
     own = stored.sender_bot_id == ctx.bot.id
     member = bot_member(ctx, chat)
-    channel_editor = chat.type == "channel" and member is not None and member.can("can_edit_messages")
+    channel_editor = (
+        chat.type == "channel" and member is not None and member.can("can_edit_messages")
+    )
     if not own and not channel_editor:
         raise bad_request("message can't be edited")
     return chat, stored
 
 
-def _apply_edit(stored: StoredMessage, changes: ApiDict, p: dict[str, Any], drop: tuple[str, ...]) -> ApiDict:
+def _apply_edit(
+    stored: StoredMessage, changes: ApiDict, p: dict[str, Any], drop: tuple[str, ...]
+) -> ApiDict:
     data = stored.data
     markup = p.get("reply_markup")
     new_markup = (
@@ -571,7 +454,9 @@ def edit_message_media(ctx: CallContext, p: dict[str, Any]) -> ApiDict:
     file_id = resolve_file(ctx.state, p, media.get("media"), kind)
     content = media_content(ctx.state, kind, file_id, media)
     content.update(
-        caption_content(media.get("caption"), media.get("parse_mode"), media.get("caption_entities"))
+        caption_content(
+            media.get("caption"), media.get("parse_mode"), media.get("caption_entities")
+        )
     )
     drop = (*MEDIA_KINDS, "caption", "caption_entities", "has_media_spoiler")
     return _apply_edit(stored, content, p, drop=drop)
@@ -608,6 +493,3 @@ def delete_messages(ctx: CallContext, p: dict[str, Any]) -> bool:
     for stored in targets:
         stored.deleted = True
     return True
-
-
-__all__ = ["ApiError", "media_content", "resolve_file", "text_content"]

@@ -41,9 +41,7 @@ from sandbox.telegram_state import (
 )
 
 LONG_POLL_MAX_TIMEOUT = 50
-CONFLICT_OTHER_POLL = (
-    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-)
+CONFLICT_OTHER_POLL = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 CONFLICT_WEBHOOK_SET = "Conflict: terminated by setWebhook request"
 CONFLICT_WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
@@ -171,6 +169,7 @@ async def get_updates(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
         bot.long_poll.terminate(CONFLICT_OTHER_POLL)
     poll = LongPoll()
     bot.long_poll = poll
+    ctx.changed()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     try:
@@ -354,9 +353,7 @@ def answer_callback_query(ctx: CallContext, p: dict[str, Any]) -> bool:
     if query is None or query.bot_id != ctx.bot.id or query.answered:
         raise bad_request(QUERY_INVALID)
     query.answered = True
-    query.answer = {
-        key: p[key] for key in ("text", "show_alert", "url", "cache_time") if key in p
-    }
+    query.answer = {key: p[key] for key in ("text", "show_alert", "url", "cache_time") if key in p}
     return True
 
 

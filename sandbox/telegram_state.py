@@ -219,7 +219,9 @@ class Chat:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     permissions: dict[str, bool] = field(
-        default_factory=lambda: {p: p not in ("can_change_info", "can_pin_messages") for p in PERMISSIONS}
+        default_factory=lambda: {
+            p: p not in ("can_change_info", "can_pin_messages") for p in PERMISSIONS
+        }
     )
 
     @property
@@ -382,7 +384,9 @@ class TelegramState:
     _user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100000001))
     _group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(4000000001))
     _channel_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000000001))
-    _media_groups: itertools.count[int] = field(default_factory=lambda: itertools.count(13000000001))
+    _media_groups: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(13000000001)
+    )
     _files: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _callbacks: itertools.count[int] = field(default_factory=lambda: itertools.count(4000000000001))
 

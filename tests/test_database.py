@@ -44,7 +44,9 @@ async def test_models_and_migrations_agree(tmp_path: Path) -> None:
     async with Command(tortoise_config(PG_URL), app="models", location=str(scratch)) as command:
         created = await command.migrate("drift_check", no_input=True)
     after = sorted(p.name for p in (scratch / "models").iterdir())
-    assert not created, f"models changed without a migration: run `aerich -c aerich.toml migrate` ({created})"
+    assert not created, (
+        f"models changed without a migration: run `aerich -c aerich.toml migrate` ({created})"
+    )
     assert before == after
 
 
@@ -76,7 +78,11 @@ async def test_init_db_creates_the_sqlite_schema_when_no_database_url(tmp_path: 
     for _ in range(2):
         done = subprocess.run(
             [sys.executable, "-c", "from database import init_db; init_db()"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "bot.sqlite3").exists()

@@ -41,7 +41,7 @@ class RuleView:
             mode=row.mode,
             sources=tuple(ChatRef.model_validate(s) for s in row.sources),
             destinations=tuple(ChatRef.model_validate(d) for d in row.destinations),
-            filters=FilterSpec.model_validate(row.filters),
+            filters=FilterSpec.from_stored(row.filters),
             steps=tuple(row.steps),
             edit_policy=row.edit_policy,
             review=row.review,

@@ -52,6 +52,18 @@ def media_kinds(message: Message) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def media_ids(message: Message) -> tuple[str, ...]:
+    found = []
+    for kind in _MEDIA_FIELDS:
+        media = getattr(message, kind, None)
+        if isinstance(media, list):  # photo sizes: the largest identifies the photo
+            media = media[-1] if media else None
+        unique = getattr(media, "file_unique_id", None)
+        if unique:
+            found.append(str(unique))
+    return tuple(found)
+
+
 def post_of(message: Message) -> Post:
     chat = message.chat
     return Post(
@@ -63,6 +75,7 @@ def post_of(message: Message) -> Post:
         sender_id=message.from_user.id if message.from_user and not message.sender_chat else None,
         is_forwarded=message.forward_origin is not None,
         media_group_id=message.media_group_id,
+        media_ids=media_ids(message),
         reply_to_message_id=(
             message.reply_to_message.message_id if message.reply_to_message else None
         ),
@@ -125,7 +138,7 @@ class Ingest:
         if not chosen:
             return 0
         payload = payload_of(message, post)
-        fingerprint = content_fingerprint(post)
+        fingerprint = content_fingerprint(post, post.media_ids)
         now = self.clock()
         rows = []
         for rule in chosen:

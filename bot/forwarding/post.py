@@ -38,6 +38,7 @@ class Post:
     is_forwarded: bool = False
     media_group_id: str | None = None
     reply_to_message_id: int | None = None
+    media_ids: tuple[str, ...] = ()  # file_unique_id of each media, for duplicate detection
     chat_title: str = ""
     chat_username: str | None = None
 

@@ -144,7 +144,7 @@ def _choose_cut(
                         continue
                     return cut
     end = _hard_cut(text, start, end_max)
-    return _Cut(_EDGE, end, end)
+    return _Cut(_EDGE, end, _skip_ws(text, end))
 
 
 def _plan(
@@ -165,7 +165,8 @@ def _plan(
         start = cut.resume
         if start >= n:
             break
-    return ranges
+    # A window of nothing but whitespace (a text opening with a long blank run) is no message.
+    return [(a, b) for a, b in ranges if not text[a:b].isspace()] or ranges[:1]
 
 
 def _slice_entities(entities: list[MessageEntity], low: int, high: int) -> list[MessageEntity]:
@@ -299,43 +300,48 @@ def _close(stack: list[tuple[str, str]], tag: str, out: list[str] | None) -> Non
             return
 
 
-def _render(tokens: list[_Token], low: int, high: int) -> str:
-    """The well-formed HTML of visible range ``[low, high)``: open tags reopened, then closed."""
-    out: list[str] = []
-    stack: list[tuple[str, str]] = []
-    started = False
+def _render(tokens: list[_Token], ranges: list[tuple[int, int]]) -> list[str]:
+    """The well-formed HTML of each visible range ``[low, high)``, in one pass over the tokens.
 
-    def start() -> None:
-        nonlocal started
-        if not started:
-            started = True
-            out.extend(f"<{tag}{attrs}>" for tag, attrs in stack)
-
-    for token in tokens:
-        if token.kind == "text":
-            end = token.pos + len(token.text)
+    Tags open at a part's start are reopened there; all open tags are closed at its end.
+    """
+    parts: list[str] = []
+    stack: list[tuple[str, str]] = []  # (tag, attributes) open at the current token
+    index = 0
+    for low, high in ranges:
+        out: list[str] = []
+        started = False
+        while index < len(tokens):
+            token = tokens[index]
             if token.pos >= high:
                 break
-            if end <= low:
+            if token.kind == "text":
+                end = token.pos + len(token.text)
+                if end > low:
+                    if not started:
+                        started = True
+                        out.extend(f"<{tag}{attrs}>" for tag, attrs in stack)
+                    chunk = token.text[max(low - token.pos, 0) : high - token.pos]
+                    out.append(escape(chunk, quote=False))
+                    if end > high:
+                        break  # the rest of this text belongs to the next part
+                index += 1
                 continue
-            start()
-            chunk = token.text[max(low - token.pos, 0) : high - token.pos]
-            out.append(escape(chunk, quote=False))
-            continue
-        if token.pos >= high:
-            break
-        emit = started and token.pos >= low
-        if token.kind == "open":
-            if emit:
-                out.append(f"<{token.tag}{token.attrs}>")
-            stack.append((token.tag, token.attrs))
-        elif token.kind == "close":
-            _close(stack, token.tag, out if emit else None)
-        elif emit:
-            out.append(f"<{token.tag}{token.attrs}/>")
-    start()
-    out.extend(f"</{tag}>" for tag, _ in reversed(stack))
-    return "".join(out)
+            emit = started and token.pos >= low
+            if token.kind == "open":
+                if emit:
+                    out.append(f"<{token.tag}{token.attrs}>")
+                stack.append((token.tag, token.attrs))
+            elif token.kind == "close":
+                _close(stack, token.tag, out if emit else None)
+            elif emit:
+                out.append(f"<{token.tag}{token.attrs}/>")
+            index += 1
+        if not started:
+            out.extend(f"<{tag}{attrs}>" for tag, attrs in stack)
+        out.extend(f"</{tag}>" for tag, _ in reversed(stack))
+        parts.append("".join(out))
+    return parts
 
 
 def split_html(html: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -350,4 +356,4 @@ def split_html(html: str, limit: int = TEXT_LIMIT) -> list[str]:
         return [html]
     offs = _utf16_offsets(visible)
     ranges = _plan(visible, offs, limit, _html_protected(tokens))
-    return [_render(tokens, a, b) for a, b in ranges]
+    return _render(tokens, ranges)

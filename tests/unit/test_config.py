@@ -8,9 +8,20 @@ from bot.config import SettingsError, load_settings
 from bot.db import connection_config
 
 ALL = [
-    "TELEGRAM_BOT_TOKEN", "DATABASE_URL", "ADMIN_CHAT_ID", "GROQ_API_KEY", "OWNER_TELEGRAM_ID",
-    "API_ID", "API_HASH", "PYROGRAM_SESSION_STRING", "LOG_LEVEL", "TELEGRAM_API_URL",
-    "GROQ_BASE_URL", "GROQ_MODEL", "DATABASE_POOL_SIZE", "DYNO",
+    "TELEGRAM_BOT_TOKEN",
+    "DATABASE_URL",
+    "ADMIN_CHAT_ID",
+    "GROQ_API_KEY",
+    "OWNER_TELEGRAM_ID",
+    "API_ID",
+    "API_HASH",
+    "PYROGRAM_SESSION_STRING",
+    "LOG_LEVEL",
+    "TELEGRAM_API_URL",
+    "GROQ_BASE_URL",
+    "GROQ_MODEL",
+    "DATABASE_POOL_SIZE",
+    "DYNO",
 ]
 
 

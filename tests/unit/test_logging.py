@@ -23,7 +23,7 @@ def test_secrets_never_reach_the_output(capsys: pytest.CaptureFixture[str]) -> N
     logging.getLogger("asyncpg").warning("password dbpassw0rd rejected")
     out = capsys.readouterr().err
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["event"] for line in lines][:2] == ["call_failed", f"library says ***"]
+    assert [line["event"] for line in lines][:2] == ["call_failed", "library says ***"]
     for secret in (TOKEN, "dbpassw0rd", "gsk_live_key_value", "AAHsecret"):
         assert secret not in out
     assert lines[0]["exception"][0]["exc_type"] == "RuntimeError"
