@@ -19,12 +19,13 @@ from tests.conftest import PG_URL
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_init_db() -> subprocess.CompletedProcess[str]:
+def run_init_db(database_url: str = PG_URL) -> subprocess.CompletedProcess[str]:
+    """The deployment guide's one-off command, in its own process as on Heroku."""
     env = {
         "PATH": os.environ["PATH"],
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN-abcdefghijklmnop",
         "OWNER_TELEGRAM_ID": "1",
-        "DATABASE_URL": PG_URL,
+        "DATABASE_URL": database_url,
     }
     return subprocess.run(
         [sys.executable, "-c", "from database import init_db; init_db()"],
@@ -68,22 +69,9 @@ async def test_init_db_twice_is_harmless(clean_db: str) -> None:
         await close_db()
 
 
-async def test_init_db_creates_the_sqlite_schema_when_no_database_url(tmp_path: Path) -> None:
-    env = {
-        "PATH": os.environ["PATH"],
-        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN-abcdefghijklmnop",
-        "OWNER_TELEGRAM_ID": "1",
-        "DATABASE_URL": f"sqlite://{tmp_path}/bot.sqlite3",
-    }
+async def test_init_db_creates_the_sqlite_schema_when_asked_for_sqlite(tmp_path: Path) -> None:
     for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", "from database import init_db; init_db()"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_init_db(f"sqlite://{tmp_path}/bot.sqlite3")
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "bot.sqlite3").exists()
 
