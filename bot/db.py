@@ -94,7 +94,9 @@ def describe_target(url: str) -> str:
 
 
 async def open_db(url: str, pool_size: int = 5) -> None:
-    await Tortoise.init(config=tortoise_config(url, pool_size))
+    # Tortoise 1.x keeps its state in a ContextVar; the bot's tasks, asyncpg listener callbacks
+    # and tests reach it from other contexts, so it is also made the process-wide fallback.
+    await Tortoise.init(config=tortoise_config(url, pool_size), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

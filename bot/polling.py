@@ -36,7 +36,8 @@ class Poller:
         self.handled = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        allowed = self.dp.resolve_used_update_types()
+        # Callback queries always: an old button pressed after a deploy still gets its answer.
+        allowed = sorted({*self.dp.resolve_used_update_types(), "callback_query"})
         delay = 1.0
         while not stop.is_set():
             fetch = asyncio.create_task(
