@@ -23,13 +23,14 @@ from tortoise.transactions import in_transaction
 
 from models import Delivery, MessageLink
 
-PENDING, IN_FLIGHT, SENT, DEAD, SKIPPED, REVIEW = (
+PENDING, IN_FLIGHT, SENT, DEAD, SKIPPED, REVIEW, HELD = (
     "pending",
     "in_flight",
     "sent",
     "dead",
     "skipped",
     "review",
+    "held",  # its rule is paused; goes back to pending when the rule resumes
 )
 UNFINISHED = (PENDING, IN_FLIGHT)
 KEEP_FINISHED_S = 7 * 24 * 3600

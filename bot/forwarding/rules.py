@@ -7,6 +7,7 @@ message the owner can act on, and nothing is saved.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,9 +16,10 @@ from pydantic import ValidationError
 
 from bot.forwarding.chats import check_destination, check_source
 from bot.forwarding.index import RuleIndex, RuleView
+from bot.forwarding.outbox import HELD, PENDING
 from bot.forwarding.spec import RuleSpec
 from bot.logging import get_logger
-from models import Rule
+from models import Delivery, Rule
 
 log = get_logger(__name__)
 
@@ -86,6 +88,10 @@ class RulesService:
         await Rule.filter(id=rule_id).update(
             active=active, paused_reason=None if active else reason
         )
+        if active:  # what waited while the rule was paused goes out now, in order
+            await Delivery.filter(rule_id=rule_id, status=HELD).update(
+                status=PENDING, due_at=time.time()
+            )
         log.info("rule_resumed" if active else "rule_paused", rule_id=rule_id, reason=reason)
         await self._changed()
         return await self.get(rule_id)

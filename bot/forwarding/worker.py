@@ -25,7 +25,7 @@ from aiogram.exceptions import (
 
 from bot.alerts import Alerts
 from bot.forwarding.index import RuleIndex
-from bot.forwarding.outbox import Claimed, Outbox
+from bot.forwarding.outbox import HELD, Claimed, Outbox
 from bot.forwarding.ratelimit import RateLimiter
 from bot.forwarding.sender import Sender, SkipDelivery
 from bot.logging import get_logger
@@ -36,7 +36,6 @@ log = get_logger(__name__)
 MAX_ATTEMPTS = 8
 IDLE_POLL_S = 1.0
 REAP_EVERY_S = 30.0
-HELD = "held"
 
 # Bad requests that mean the destination itself is unusable, not this one post.
 _DESTINATION_GONE = (
@@ -191,8 +190,8 @@ class Workers:
 
     async def _destination_gone(self, item: Claimed, error: str) -> None:
         reason = f"destination {item.dest_chat_id} refused: {error}"
+        await self.pause_rule(item.rule_id, reason)  # first, so no other worker tries it too
         await self._hold(item)
-        await self.pause_rule(item.rule_id, reason)
         log.error("rule_paused_destination_refused", rule_id=item.rule_id, error=error)
         await self.alerts.report(
             f"gone:{item.rule_id}:{item.dest_chat_id}",
