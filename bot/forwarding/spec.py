@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.forwarding.filters import FilterSpec
 
@@ -33,8 +33,8 @@ class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64)
-    sources: list[ChatRef] = Field(min_length=1, max_length=50)
-    destinations: list[ChatRef] = Field(min_length=1, max_length=50)
+    sources: list[ChatRef] = Field(max_length=50)
+    destinations: list[ChatRef] = Field(max_length=50)
     mode: Mode = "copy"
     filters: FilterSpec = Field(default_factory=FilterSpec)
     steps: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
@@ -42,6 +42,14 @@ class RuleSpec(BaseModel):
     review: bool = False
     ai_failure: AiFailure = "hold"
     ai_model: str | None = Field(default=None, max_length=100)
+
+    @field_validator("sources", "destinations")
+    @classmethod
+    def _not_empty(cls, value: list[ChatRef], info: ValidationInfo) -> list[ChatRef]:
+        if not value:
+            what = "source" if info.field_name == "sources" else "destination"
+            raise ValueError(f"A rule needs at least one {what}.")
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> RuleSpec:

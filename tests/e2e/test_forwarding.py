@@ -84,7 +84,7 @@ async def test_an_album_arrives_as_one_album_in_source_order(chats: World) -> No
     ]
     assert copied_files == source_files
     assert copies[0]["caption"] == "Trip"
-    (call,) = tg.calls_to("copyMessages")  # one call: the album was never split
+    assert len(tg.calls_to("copyMessages")) == 1  # one call: the album was never split
     assert not tg.calls_to("copyMessage")
 
 
@@ -266,6 +266,6 @@ async def test_a_destination_the_bot_cannot_post_to_is_refused_with_the_fix(chat
         assert app.services is not None
         with pytest.raises(RuleError, match="right to post messages"):
             await app.services.rules.create(rule_data(dests=(DEST_B,)))
-        with pytest.raises(RuleError, match="needs|at least 1|too_short|List should have"):
+        with pytest.raises(RuleError, match="needs at least one destination"):
             await app.services.rules.create(rule_data(dests=()))
         assert await Rule.all().count() == 0
