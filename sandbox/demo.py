@@ -1,0 +1,203 @@
+"""The offline demo: ``python main.py --demo`` (or ``./dev demo``).
+
+Runs the real bot against the local Telegram and Groq stand-ins, on an embedded SQLite file in a
+temporary folder, with no credentials, and prints what each person and chat sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from bot.app import BotApp
+from bot.config import Settings
+from bot.logging import configure_logging
+from sandbox.groq import GroqStandIn
+from sandbox.telegram import TelegramStandIn
+
+TOKEN = "700000:DEMO-TOKEN-abcdefghijklmnopqrstuvwxyz"
+BOT_ID = 700000
+OWNER, STRANGER = 1001, 2002
+ALERTS = -1001000000900
+NEWS, DIGEST, ARCHIVE = -1001000000101, -1001000000201, -1001000000202
+
+
+class Transcript:
+    def __init__(self, tg: TelegramStandIn) -> None:
+        self.tg = tg
+        self.names = {OWNER: "Olivia (owner)", STRANGER: "Stan (stranger)"}
+        self.seen: dict[int, int] = {}
+
+    def section(self, title: str) -> None:
+        print(f"\n── {title} " + "─" * max(0, 66 - len(title)))
+
+    def person(self, user_id: int, text: str) -> None:
+        print(f"  {self.names[user_id]} → bot: {text}")
+
+    def channel(self, title: str, text: str) -> None:
+        print(f"  [{title}] posts: {text}")
+
+    def new_in(self, chat_id: int, label: str) -> list[dict[str, Any]]:
+        """Print what the bot sent to a chat since last time."""
+        messages = self.tg.bot_messages(chat_id) if self._exists(chat_id) else []
+        fresh = messages[self.seen.get(chat_id, 0) :]
+        self.seen[chat_id] = len(messages)
+        for message in fresh:
+            body = message.get("text") or message.get("caption") or ""
+            kind = next((k for k in ("photo", "video", "document") if k in message), "")
+            album = " (album)" if message.get("media_group_id") else ""
+            edited = " (edited)" if message.get("edit_date") else ""
+            shown = body.replace("\n", "\n" + " " * 6)
+            print(f"  bot → {label}: {f'[{kind}]{album} ' if kind else ''}{shown}{edited}")
+        return fresh
+
+    def _exists(self, chat_id: int) -> bool:
+        try:
+            self.tg.bot_messages(chat_id)
+        except ValueError:
+            return False
+        return True
+
+
+async def _until(condition: Callable[[], Any], tg: TelegramStandIn, timeout: float = 15) -> None:
+    await tg.wait_for(condition, timeout=timeout)
+
+
+async def _handled(tg: TelegramStandIn, app: BotApp) -> None:
+    await tg.wait_for(lambda: not tg.pending_updates() and tg.is_polling(), timeout=15)
+    await app.inflight.wait_idle(15)
+
+
+async def run_demo() -> int:
+    configure_logging("WARNING", json=False)
+    with tempfile.TemporaryDirectory(prefix="forwarder-demo-") as folder:
+        tg = TelegramStandIn()
+        groq = GroqStandIn(api_keys=("gsk_demo",))
+        await tg.start()
+        await groq.start()
+        try:
+            return await _story(tg, groq, f"sqlite://{folder}/demo.sqlite3")
+        finally:
+            await groq.stop()
+            await tg.stop()
+
+
+async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> int:
+    tg.add_bot(TOKEN, username="forwarder_demo_bot", first_name="Forwarder")
+    tg.add_user(OWNER, first_name="Olivia", username="olivia")
+    tg.add_user(STRANGER, first_name="Stan", username="stan")
+    tg.add_chat("supergroup", "Alerts", chat_id=ALERTS)
+    tg.set_member(ALERTS, BOT_ID, "member")
+    for chat_id, title in ((NEWS, "Tech News"), (DIGEST, "Daily Digest"), (ARCHIVE, "Archive")):
+        tg.add_chat("channel", title, chat_id=chat_id)
+        tg.set_member(chat_id, BOT_ID, "administrator", can_post_messages=True)
+    settings = Settings(
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        owner_telegram_id=OWNER,
+        admin_chat_id=ALERTS,
+        database_url=database_url,  # type: ignore[arg-type]
+        telegram_api_url=tg.url,
+        groq_api_key="gsk_demo",  # type: ignore[arg-type]
+        groq_base_url=groq.base_url,
+    )
+    out = Transcript(tg)
+    print("Offline demo: the real bot, local Telegram and Groq stand-ins, an embedded SQLite file.")
+    app = BotApp(settings, handle_signals=False)
+    task = asyncio.create_task(app.run())
+    await _wait_started(app, task)
+    try:
+        await _scenes(tg, app, out)
+    finally:
+        app.request_stop()
+        code = await task
+    invalid = tg.invalid_calls()
+    out.section("Done")
+    print(
+        f"  {len(tg.calls)} Bot API calls, {len(invalid)} refused by the specification; exit {code}"
+    )
+    return 0 if code == 0 and not invalid else 1
+
+
+async def _wait_started(app: BotApp, task: asyncio.Task[int]) -> None:
+    started = asyncio.create_task(app.started.wait())
+    await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if not app.started.is_set():
+        started.cancel()
+        raise RuntimeError("the bot did not start")
+
+
+async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
+    assert app.services is not None
+    rules = app.services.rules
+
+    out.section("The owner says hello")
+    out.person(OWNER, "/start")
+    tg.user_sends(OWNER, "/start")
+    await _until(lambda: tg.bot_messages(OWNER), tg)
+    out.new_in(OWNER, "Olivia")
+
+    out.section("A stranger tries three commands: one polite refusal, nothing else")
+    for command in ("/start", "/rules", "/help"):
+        out.person(STRANGER, command)
+        tg.user_sends(STRANGER, command)
+    await _handled(tg, app)
+    out.new_in(STRANGER, "Stan")
+
+    out.section("A rule: Tech News → Daily Digest and Archive (until the wizard lands)")
+    rule = await rules.create(
+        {
+            "name": "tech",
+            "sources": [{"chat_id": NEWS, "title": "Tech News"}],
+            "destinations": [
+                {"chat_id": DIGEST, "title": "Daily Digest"},
+                {"chat_id": ARCHIVE, "title": "Archive"},
+            ],
+            "filters": {"exclude_keywords": ["sponsored"]},
+        },
+        created_by=OWNER,
+    )
+    print(f"  rule #{rule.id} “{rule.name}”: copy mode, edits followed in place, skips “sponsored”")
+
+    out.section("A channel post reaches both destinations")
+    post = tg.channel_post(NEWS, "<b>Python 3.14</b> is out", parse_mode="HTML")
+    out.channel("Tech News", "Python 3.14 is out (bold title)")
+    await _both(tg, 1)
+    out.new_in(DIGEST, "Daily Digest")
+    out.new_in(ARCHIVE, "Archive")
+
+    out.section("A sponsored post is filtered out")
+    tg.channel_post(NEWS, "Sponsored: buy our course")
+    out.channel("Tech News", "Sponsored: buy our course")
+    await _handled(tg, app)
+    print(f"  (filtered at ingest: {app.services.ingest.stats.filtered} post(s) so far)")
+
+    out.section("An album arrives as one album, in order")
+    tg.post_album(
+        NEWS, [{"photo": True, "caption": "Conference photos"}, {"photo": True}, {"photo": True}]
+    )
+    out.channel("Tech News", "an album of 3 photos")
+    await _both(tg, 4)
+    out.new_in(DIGEST, "Daily Digest")
+    out.new_in(ARCHIVE, "Archive")
+
+    out.section("An edit in the source follows to every copy")
+    tg.edit_post(NEWS, post["message_id"], text="Python 3.14 is out (and 3.13.9)")
+    out.channel("Tech News", "edits its first post")
+    await _until(lambda: all(_edited(tg, chat) for chat in (DIGEST, ARCHIVE)), tg)
+    for chat, label in ((DIGEST, "Daily Digest"), (ARCHIVE, "Archive")):
+        first = tg.bot_messages(chat)[0]
+        print(f"  {label} now shows: {first['text']} (edited)")
+
+
+async def _both(tg: TelegramStandIn, count: int) -> None:
+    await _until(
+        lambda: len(tg.bot_messages(DIGEST)) >= count and len(tg.bot_messages(ARCHIVE)) >= count,
+        tg,
+        timeout=30,
+    )
+
+
+def _edited(tg: TelegramStandIn, chat_id: int) -> bool:
+    return bool(tg.bot_messages(chat_id)[0].get("edit_date"))
