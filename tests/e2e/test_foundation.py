@@ -39,8 +39,8 @@ async def test_a_stranger_pressing_a_button_gets_a_notice_and_nothing_else(world
         await settle(world, app)
         owner_message = world.replies(OWNER)[0]
         query = world.tg.press_button(STRANGER, owner_message, "rules:1", forge=True)
-        await world.tg.wait_for(lambda: world.tg.callback_answer(query) is not None)
-        assert "private" in world.tg.callback_answer(query)["text"]
+        answer = await world.tg.wait_for(lambda: world.tg.callback_answer(query))
+        assert "private" in answer["text"]
         await settle(world, app)
     assert world.texts(STRANGER) == []
 
