@@ -40,7 +40,7 @@ async def test_a_stranger_pressing_a_button_gets_a_notice_and_nothing_else(world
         owner_message = world.replies(OWNER)[0]
         query = world.tg.press_button(STRANGER, owner_message, "rules:1", forge=True)
         answer = await world.tg.wait_for(lambda: world.tg.callback_answer(query))
-        assert "private" in answer["text"]
+        assert answer is not None and "private" in answer["text"]
         await settle(world, app)
     assert world.texts(STRANGER) == []
 
