@@ -42,7 +42,7 @@ async def truncate_all() -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def migrated_database() -> None:
     """Once per run: an empty schema, then every migration applied as on Heroku."""
 
@@ -54,7 +54,7 @@ def migrated_database() -> None:
 
 
 @pytest.fixture
-async def clean_db() -> AsyncIterator[str]:
+async def clean_db(migrated_database: None) -> AsyncIterator[str]:
     """An emptied database (schema kept); yields its URL. Tortoise is not opened."""
     await truncate_all()
     yield PG_URL

@@ -37,7 +37,7 @@ def run_init_db(database_url: str = PG_URL) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_models_and_migrations_agree(tmp_path: Path) -> None:
+async def test_models_and_migrations_agree(tmp_path: Path, migrated_database: None) -> None:
     # aerich has no check flag: generate into a scratch copy and expect nothing new.
     scratch = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, scratch)
