@@ -552,8 +552,6 @@ def test_the_spec_file_is_in_sync_with_the_derive_script() -> None:
     assert spec is not None and spec.loader is not None
     derive = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(derive)
-    if not derive.DEFAULT_SOURCE.exists():
-        pytest.skip("the Bot API source (../shared/telegram-bot-api) is not available")
     committed = (REPO / "sandbox" / "botapi_spec.json").read_text(encoding="utf-8")
     assert derive.build(derive.DEFAULT_SOURCE) == committed
     assert len(json.loads(committed)["methods"]) >= 170
