@@ -172,6 +172,7 @@ class BotApp:
             alerts=alerts,
             access=access,
             inflight=self.inflight,
+            services=services,
             ingest=services.ingest,
             rules=services.rules,
             index=services.index,

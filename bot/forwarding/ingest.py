@@ -84,9 +84,25 @@ def post_of(message: Message) -> Post:
     )
 
 
+_ALBUM_KINDS = ("photo", "video", "document", "audio")
+
+
+def album_item(message: Message) -> dict[str, Any] | None:
+    """What sendMediaGroup needs to rebuild an album item with a new caption."""
+    for kind in _ALBUM_KINDS:
+        media = getattr(message, kind, None)
+        if isinstance(media, list):
+            media = media[-1] if media else None
+        if media is not None:
+            return {"message_id": message.message_id, "kind": kind, "file_id": media.file_id}
+    return None
+
+
 def payload_of(message: Message, post: Post) -> dict[str, Any]:
     entities = message.entities if message.text is not None else message.caption_entities
+    item = album_item(message) if post.media_group_id else None
     return {
+        "items": [item] if item else [],
         "text": post.text,
         "entities": [e.model_dump(exclude_none=True) for e in entities or []],
         "has_media": "text" not in post.media_kinds,
@@ -267,8 +283,13 @@ class Ingest:
                 await Delivery.bulk_create([row], ignore_conflicts=True, using_db=conn)
                 return 1
             existing.source_message_ids = sorted([*ids, message_id])
+            items = sorted(
+                [*existing.payload.get("items", []), *row.payload.get("items", [])],
+                key=lambda item: item["message_id"],
+            )
             if not existing.payload.get("text") and row.payload.get("text"):
                 existing.payload = {**existing.payload, **row.payload}
+            existing.payload = {**existing.payload, "items": items}
             existing.due_at = max(existing.due_at, self.clock() + ALBUM_GRACE_S / 2)
             await existing.save(
                 using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]

@@ -23,16 +23,19 @@ from bot.forwarding.prompts import (
     Rewrite,
     Summarize,
     Translate,
+    build_messages,
     parse_yes_no,
 )
 from sandbox.groq import GroqStandIn, default_responder
+from sandbox.groq_logic import count_tokens, prompt_tokens
 
 KEY = "gsk_test"
 OSS = "openai/gpt-oss-20b"
 QWEN = "qwen/qwen3-32b"
 PLAIN = "moonshotai/kimi-k2-instruct"
 FAST = (0.01, 0.02, 0.04)
-POST = 'Breaking: <b>Groq</b> ships a <a href="https://example.com">new</a> model.'
+FIRST = 'Breaking: <b>Groq</b> ships a <a href="https://example.com">new</a> model.'
+POST = FIRST + " It is <i>fast</i>, cheap &amp; ready for everyone today."
 
 
 class Outages:
@@ -93,7 +96,7 @@ def statuses(standin: GroqStandIn) -> list[int | None]:
     ("step", "expected"),
     [
         (Rewrite(tone="friendly"), f"[rewritten:friendly] {POST}"),
-        (Summarize(max_chars=60), "[summary] Breaking: <b>Groq</b> ships a"),
+        (Summarize(max_chars=80), f"[summary] {FIRST}"),
         (Translate(language="es"), f"[Spanish] {POST}"),
         (CustomPrompt(prompt="Add a pirate accent."), f"[custom] {POST}"),
         (AiFilter(topic="groq"), "yes"),
@@ -379,10 +382,16 @@ async def test_no_requests_left_makes_the_next_call_wait_for_the_reset(
 async def test_too_few_tokens_left_makes_the_next_call_wait_for_the_reset(
     make_client: Callable[..., AiClient],
 ) -> None:
-    async with GroqStandIn(api_keys={KEY}, tokens_per_minute=1_500, window_seconds=0.5) as limited:
+    posts = ("one " * 150, "two " * 150)
+    step = Rewrite()
+    prompt = prompt_tokens(build_messages(step, posts[0]))
+    answer = count_tokens(f"[rewritten:neutral] {posts[0].strip()}")
+    # the first call fits; after it, fewer tokens are left than the second one's prompt
+    budget = 2 * prompt + answer - 20
+    async with GroqStandIn(api_keys={KEY}, tokens_per_minute=budget, window_seconds=0.5) as limited:
         client = make_client(base_url=limited.base_url, default_model=PLAIN)
-        for post in ("one " * 150, "two " * 150):
-            await client.run(Rewrite(), post)
+        for post in posts:
+            await client.run(step, post)
         assert [r.status for r in limited.requests] == [200, 200]
         gap = limited.requests[1].received_at - limited.requests[0].received_at
         assert gap >= 0.4
