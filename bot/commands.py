@@ -25,6 +25,10 @@ COMMANDS: list[CommandInfo] = [
     CommandInfo("start", "What this bot does and what you can use", Role.ADMIN),
     CommandInfo("help", "The commands you can use", Role.ADMIN),
     CommandInfo("cancel", "Leave the current wizard", Role.ADMIN),
+    CommandInfo("newrule", "Create a forwarding rule", Role.ADMIN),
+    CommandInfo("rules", "Your rules: pause, edit, test, delete", Role.ADMIN),
+    CommandInfo("status", "Health: workers, outbox, errors, AI", Role.ADMIN),
+    CommandInfo("admins", "Name or remove admins", Role.OWNER),
 ]
 
 
