@@ -33,6 +33,24 @@ class Access:
         rows = await Admin.all().order_by("added_at").values_list("user_id", flat=True)
         return [int(row) for row in rows]  # type: ignore[call-overload]
 
+    async def list_admins(self) -> list[Admin]:
+        """The admins, oldest first."""
+        return await Admin.all().order_by("added_at", "id")
+
+    async def get_admin(self, user_id: int) -> Admin | None:
+        return await Admin.get_or_none(user_id=user_id)
+
+    async def add_admin(self, user_id: int, name: str, added_by: int) -> Admin | None:
+        """Store a new admin; None when they already are one (the unique key decides)."""
+        try:
+            return await Admin.create(user_id=user_id, name=name[:256], added_by=added_by)
+        except IntegrityError:
+            return None
+
+    async def remove_admin(self, user_id: int) -> bool:
+        """True when an admin row was deleted (False: they were not an admin any more)."""
+        return bool(await Admin.filter(user_id=user_id).delete())
+
     async def claim_refusal(self, user_id: int) -> bool:
         """True for the one caller that should refuse this stranger now (once per window).
 

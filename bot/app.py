@@ -29,6 +29,7 @@ from bot.cluster import Cluster
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.db import close_db, describe_target, open_db, upgrade_schema
+from bot.forwarding.ai import AiClient
 from bot.forwarding.index import RuleIndex, RuleView
 from bot.forwarding.ingest import Ingest
 from bot.forwarding.outbox import Outbox
@@ -106,6 +107,7 @@ class Services:
     workers: Workers
     ingest: Ingest
     cluster: Cluster
+    ai: AiClient
     poller: Poller | None = None
 
 
@@ -198,6 +200,7 @@ class BotApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await alerts.flush()
+            await services.ai.close()
             await services.cluster.close()
         return 0
 
@@ -209,12 +212,28 @@ class BotApp:
         rules = RulesService(bot, index, on_change=cluster.notify_rules_changed)
         outbox = Outbox(cluster.name)
         limiter = RateLimiter()
+        settings = self.settings
+
+        async def ai_down(reason: str) -> None:
+            await alerts.report("ai_outage", "The AI (Groq) is unavailable", reason)
+
+        async def ai_back(duration: float) -> None:
+            await alerts.report("ai_back", "The AI (Groq) is back", f"after {duration:.0f} s")
+
+        ai = AiClient(
+            api_key=settings.groq_api_key.get_secret_value() if settings.groq_api_key else None,
+            base_url=settings.groq_base_url,
+            default_model=settings.groq_model,
+            on_outage_start=ai_down,
+            on_outage_end=ai_back,
+        )
         workers = Workers(
             outbox=outbox,
             index=index,
             sender=Sender(bot),
             limiter=limiter,
             alerts=alerts,
+            ai=ai,
             pause_rule=lambda rule_id, reason: rules.set_active(rule_id, False, reason),
             concurrency=self.worker_count,
         )
@@ -225,7 +244,7 @@ class BotApp:
             )
 
         ingest = Ingest(index, on_enqueue=workers.wake, on_filter_error=filter_failed)
-        return Services(index, rules, outbox, limiter, workers, ingest, cluster)
+        return Services(index, rules, outbox, limiter, workers, ingest, cluster, ai)
 
     async def _poll_while_leader(self, bot: Bot, dp: Dispatcher, services: Services) -> None:
         """Poll while this process holds the leader lock; otherwise deliver and wait to lead."""

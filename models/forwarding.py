@@ -29,6 +29,7 @@ class Rule(Model):
     review = fields.BooleanField(default=False)
     ai_failure = fields.CharField(max_length=16, default="hold")  # hold | original | skip
     ai_model = fields.CharField(max_length=100, null=True)
+    allow_new_links = fields.BooleanField(default=False)  # may AI output add links?
     created_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -100,3 +101,18 @@ class MessageLink(Model):
                 "part",
             ),
         )
+
+
+class ReviewDecision(Model):
+    """What a reviewer decided for a delivery of a rule in review mode."""
+
+    id = fields.BigIntField(primary_key=True)
+    delivery_id = fields.BigIntField(db_index=True)
+    rule_id = fields.IntField()
+    user_id = fields.BigIntField()
+    action = fields.CharField(max_length=16)  # approve | edit | skip
+    text = fields.TextField(null=True)  # the edited text, for "edit"
+    decided_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review_decisions"

@@ -26,7 +26,8 @@ Decisions:
   and ``reasoning_format="hidden"`` (mutually exclusive with include_reasoning). Only
   ``message.content`` is ever read, without any leading ``<think>…</think>`` block.
 * An answer cut by ``finish_reason="length"`` or empty is retried once with twice the budget
-  (that extra request is on top of ``max_attempts``), then AiRejected.
+  (that extra request is on top of ``max_attempts``), then AiRejected. An AI filter's answer cut
+  after its yes or no is kept.
 * Answers are cached (LRU) by (fingerprint(step, model), post); identical concurrent runs share
   one flight. The flight runs in its own task, so a caller that is cancelled does not cancel it for
   the others; a failed flight is not cached.
@@ -50,7 +51,14 @@ from typing import Any, cast
 
 import groq
 
-from bot.forwarding.prompts import AiFilter, AiStep, Summarize, build_messages, fingerprint
+from bot.forwarding.prompts import (
+    AiFilter,
+    AiStep,
+    Summarize,
+    build_messages,
+    fingerprint,
+    parse_yes_no,
+)
 from bot.logging import get_logger
 
 log = get_logger(__name__)
@@ -170,7 +178,7 @@ def completion_budget(step: AiStep, post_html: str, model: str) -> int:
     """``max_completion_tokens`` for a first attempt: the answer's likely size plus room."""
     post = estimate_tokens(post_html)
     if isinstance(step, AiFilter):
-        need = 16
+        need = 32
     elif isinstance(step, Summarize):
         need = min(2 * post + 256, step.max_chars // 2 + 128)
     else:
@@ -326,13 +334,16 @@ class AiClient:
                 raise
             await self._outage_ended()
             text = strip_reasoning(reply.text).strip()
-            if reply.finish_reason == "length" or not text:
+            truncated = reply.finish_reason == "length"
+            if truncated and isinstance(step, AiFilter) and parse_yes_no(text) is not None:
+                truncated = False  # the verdict came first; the rest is only an explanation
+            if truncated or not text:
                 bigger = min(budget * 2, MAX_RETRY_BUDGET)
                 if not grown and bigger > budget:
                     grown, budget = True, bigger
                     log.info("groq_answer_truncated", model=model, budget=budget)
                     continue
-                reason = "answer too long" if reply.finish_reason == "length" else "empty answer"
+                reason = "answer too long" if truncated else "empty answer"
                 log.warning("groq_rejected", model=model, reason=reason)
                 raise AiRejected(reason)
             answer = AiAnswer(

@@ -31,6 +31,7 @@ class RuleView:
     review: bool
     ai_failure: str
     ai_model: str | None
+    allow_new_links: bool = False
 
     @classmethod
     def from_row(cls, row: Rule) -> RuleView:
@@ -47,6 +48,7 @@ class RuleView:
             review=row.review,
             ai_failure=row.ai_failure,
             ai_model=row.ai_model,
+            allow_new_links=row.allow_new_links,
         )
 
 

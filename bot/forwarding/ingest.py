@@ -106,6 +106,7 @@ def payload_of(message: Message, post: Post) -> dict[str, Any]:
         "text": post.text,
         "entities": [e.model_dump(exclude_none=True) for e in entities or []],
         "has_media": "text" not in post.media_kinds,
+        "media_kinds": sorted(post.media_kinds),
         "reply_to": post.reply_to_message_id,
         "chat_title": post.chat_title,
         "chat_username": post.chat_username,
@@ -176,7 +177,7 @@ class Ingest:
                         kind="post",
                         payload=payload,
                         content_hash=fingerprint,
-                        status=REVIEW if rule.review else PENDING,
+                        status=PENDING,
                         due_at=now + (ALBUM_GRACE_S if post.media_group_id else 0.0),
                         created_at=now,
                     )

@@ -12,12 +12,26 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import MessageEntity, ReplyParameters
+from aiogram.types import (
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    MessageEntity,
+    ReplyParameters,
+)
 
 from bot.forwarding.index import RuleView
 from bot.forwarding.outbox import Claimed, Link
-from bot.forwarding.splitting import split_caption, split_text
+from bot.forwarding.splitting import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from models import MessageLink
+
+_INPUT_MEDIA: dict[str, Any] = {
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "document": InputMediaDocument,
+    "audio": InputMediaAudio,
+}
 
 
 class SkipDelivery(Exception):
@@ -62,9 +76,9 @@ class Sender:
             return await self._edit(item, rule)
         if rule.mode == "forward":
             return await self._forward(item)
-        text = item.payload.get("transformed")
-        if text is not None:
-            return await self._send_transformed(item, text)
+        transformed = item.payload.get("transformed")
+        if transformed is not None:
+            return await self._send_transformed(item, transformed["html"])
         return await self._copy(item)
 
     async def _copy(self, item: Claimed) -> list[Link]:
@@ -104,63 +118,99 @@ class Sender:
         )
         return [Link(ids[0], message.message_id)]
 
-    async def _send_transformed(self, item: Claimed, transformed: dict[str, Any]) -> list[Link]:
-        """Text from the transform pipeline: as a new text, or as the caption of a copied media."""
+    async def _send_transformed(self, item: Claimed, html: str) -> list[Link]:
+        """The pipeline's HTML: a new text, or the new caption of a copied media or album.
+
+        A caption over 1024 characters goes as a caption plus follow-up messages; a text over
+        4096 is split at paragraph or sentence boundaries.
+        """
         source = item.source_message_ids[0]
-        text: str = transformed["text"]
-        entities = entities_of(transformed.get("entities"))
         reply = await _reply_parameters(item)
         links: list[Link] = []
+        follow_ups: list[str]
         if item.payload.get("has_media"):
-            (caption, caption_entities), rest = split_caption(text, entities)
-            copied = await self.bot.copy_message(
-                chat_id=item.dest_chat_id,
-                from_chat_id=item.source_chat_id,
-                message_id=source,
-                message_thread_id=item.dest_thread_id,
-                caption=caption,
-                caption_entities=caption_entities,
-                parse_mode=None,
-                reply_parameters=reply,
-            )
-            links.append(Link(source, copied.message_id))
-            parts = rest
+            parts = split_html(html, CAPTION_LIMIT) if html.strip() else [""]
+            caption = parts[0]
+            follow_ups = split_html("\n\n".join(parts[1:]), TEXT_LIMIT) if len(parts) > 1 else []
+            links += await self._media_with_caption(item, caption, reply)
         else:
-            parts = split_text(text, entities)
-        for part_text, part_entities in parts:
+            follow_ups = split_html(html, TEXT_LIMIT)
+            if not follow_ups:
+                raise SkipDelivery("nothing left to send after the transform steps")
+        for text in follow_ups:
             message = await self.bot.send_message(
                 chat_id=item.dest_chat_id,
-                text=part_text,
-                entities=part_entities,
-                parse_mode=None,
+                text=text,
+                parse_mode="HTML",
                 message_thread_id=item.dest_thread_id,
                 reply_parameters=reply if not links else None,
             )
             links.append(Link(source, message.message_id, part=len(links)))
         return links
 
+    async def _media_with_caption(
+        self, item: Claimed, caption: str, reply: ReplyParameters | None
+    ) -> list[Link]:
+        items = item.payload.get("items") or []
+        if len(item.source_message_ids) > 1 and len(items) == len(item.source_message_ids):
+            media = [
+                _INPUT_MEDIA[entry["kind"]](
+                    media=entry["file_id"],
+                    caption=caption if n == 0 else None,
+                    parse_mode="HTML" if n == 0 else None,
+                )
+                for n, entry in enumerate(items)
+            ]
+            sent = await self.bot.send_media_group(
+                chat_id=item.dest_chat_id,
+                media=media,
+                message_thread_id=item.dest_thread_id,
+                reply_parameters=reply,
+            )
+            ids = [entry["message_id"] for entry in items]
+            return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
+        copied = await self.bot.copy_message(
+            chat_id=item.dest_chat_id,
+            from_chat_id=item.source_chat_id,
+            message_id=item.source_message_ids[0],
+            message_thread_id=item.dest_thread_id,
+            caption=caption,
+            parse_mode="HTML",
+            reply_parameters=reply,
+        )
+        return [Link(item.source_message_ids[0], copied.message_id)]
+
     async def _edit(self, item: Claimed, rule: RuleView) -> list[Link]:
         source = item.source_message_ids[0]
+        transformed = item.payload.get("transformed")
         if rule.edit_policy == "repost":
             if rule.mode == "forward":
                 await self._forward(item)
+            elif transformed is not None:
+                await self._send_transformed(item, transformed["html"])
             else:
                 await self._copy(item)
             return []  # the first copy stays the one replies and edits refer to
         links = await find_links(item, source)
         if not links:
             raise SkipDelivery("the original post was not delivered here")
-        text = item.payload.get("text", "")
-        entities = entities_of(item.payload.get("entities"))
+        has_media = bool(item.payload.get("has_media"))
+        if transformed is not None:
+            limit = CAPTION_LIMIT if has_media else TEXT_LIMIT
+            html = (split_html(transformed["html"], limit) or [""])[0]
+            text, entities, mode = html, None, "HTML"
+        else:
+            text = item.payload.get("text", "")
+            entities, mode = entities_of(item.payload.get("entities")), None
         first = links[0]
         try:
-            if item.payload.get("has_media"):
+            if has_media:
                 await self.bot.edit_message_caption(
                     chat_id=item.dest_chat_id,
                     message_id=first.dest_message_id,
                     caption=text,
                     caption_entities=entities,
-                    parse_mode=None,
+                    parse_mode=mode,
                 )
             else:
                 await self.bot.edit_message_text(
@@ -168,7 +218,7 @@ class Sender:
                     message_id=first.dest_message_id,
                     text=text,
                     entities=entities,
-                    parse_mode=None,
+                    parse_mode=mode,
                 )
         except TelegramBadRequest as error:
             if "message is not modified" not in error.message:

@@ -42,6 +42,7 @@ class RuleSpec(BaseModel):
     review: bool = False
     ai_failure: AiFailure = "hold"
     ai_model: str | None = Field(default=None, max_length=100)
+    allow_new_links: bool = False
 
     @field_validator("sources", "destinations")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from aiogram.exceptions import (
@@ -24,16 +25,22 @@ from aiogram.exceptions import (
 )
 
 from bot.alerts import Alerts
-from bot.forwarding.index import RuleIndex
-from bot.forwarding.outbox import HELD, Claimed, Outbox
+from bot.forwarding import pipeline
+from bot.forwarding.ai import AiClient, AiRejected, AiUnavailable
+from bot.forwarding.formatting import to_html
+from bot.forwarding.index import RuleIndex, RuleView
+from bot.forwarding.outbox import HELD, REVIEW, Claimed, Outbox
+from bot.forwarding.post import Post
 from bot.forwarding.ratelimit import RateLimiter
-from bot.forwarding.sender import Sender, SkipDelivery
+from bot.forwarding.regexguard import RegexRejected
+from bot.forwarding.sender import Sender, SkipDelivery, entities_of
 from bot.logging import get_logger
 from models import Delivery
 
 log = get_logger(__name__)
 
 MAX_ATTEMPTS = 8
+AI_HOLD_S = 30.0  # a held post asks the AI again after this long
 IDLE_POLL_S = 1.0
 REAP_EVERY_S = 30.0
 
@@ -64,6 +71,8 @@ class Workers:
         limiter: RateLimiter,
         alerts: Alerts,
         pause_rule: Callable[[int, str], Awaitable[object]],
+        ai: AiClient | None = None,
+        on_review: Callable[[Claimed, RuleView], Awaitable[object]] | None = None,
         concurrency: int = 8,
     ) -> None:
         self.outbox = outbox
@@ -72,6 +81,9 @@ class Workers:
         self.limiter = limiter
         self.alerts = alerts
         self.pause_rule = pause_rule
+        self.ai = ai
+        self.ai_hold_s = AI_HOLD_S
+        self.on_review = on_review
         self.concurrency = concurrency
         self.sent = 0
         self.failed = 0
@@ -136,6 +148,13 @@ class Workers:
         if not rule.active:
             await self._hold(item)
             return
+        transformed = await self._transform(item, rule)
+        if transformed is None:
+            return  # postponed, skipped or dead: already recorded
+        item = transformed
+        if rule.review and item.kind != "edit" and not item.payload.get("approved"):
+            await self._to_review(item, rule)
+            return
         count = len(item.source_message_ids) if item.kind != "edit" else 1
         await self.limiter.acquire(item.dest_chat_id, count)
         try:
@@ -164,6 +183,69 @@ class Workers:
         await self.outbox.done(item, links)
         self.sent += 1
         log.info("delivery_sent", delivery_id=item.id, rule_id=item.rule_id, dest=item.dest_chat_id)
+
+    async def _transform(self, item: Claimed, rule: RuleView) -> Claimed | None:
+        """Run the rule's steps; None when the delivery was dealt with here instead."""
+        payload = item.payload
+        needs = rule.steps and rule.mode == "copy" and "transformed" not in payload
+        if not needs or (item.kind == "edit" and rule.edit_policy == "ignore"):
+            return item
+        html = to_html(payload.get("text", ""), entities_of(payload.get("entities")))
+        post = Post(
+            chat_id=item.source_chat_id,
+            message_ids=item.source_message_ids,
+            text=payload.get("text", ""),
+            media_kinds=frozenset(payload.get("media_kinds", ())),
+        )
+        try:
+            outcome = await pipeline.run(
+                rule.steps,
+                html,
+                ctx=pipeline.context_of(payload, item.source_chat_id, item.source_message_ids[0]),
+                ai=self.ai,
+                model=rule.ai_model,
+                limit=pipeline.CAPTION_LIMIT if payload.get("has_media") else pipeline.TEXT_LIMIT,
+                allow_new_links=rule.allow_new_links,
+                post=post,
+            )
+        except AiUnavailable as error:
+            return await self._ai_down(item, rule, error.reason)
+        except AiRejected as error:
+            if rule.ai_failure == "original":
+                log.warning(
+                    "ai_rejected_sending_original", delivery_id=item.id, reason=error.reason
+                )
+                return item
+            await self._dead(item, f"the AI could not transform this post: {error.reason}")
+            return None
+        except RegexRejected as error:
+            await self._dead(item, f"a regex step failed: {error}")
+            return None
+        if outcome.html is None:
+            await self.outbox.skip(item, f"filtered by a step: {outcome.filtered_by}")
+            log.info("delivery_filtered", delivery_id=item.id, reason=outcome.filtered_by)
+            return None
+        return dataclasses.replace(item, payload={**payload, "transformed": {"html": outcome.html}})
+
+    async def _ai_down(self, item: Claimed, rule: RuleView, reason: str) -> Claimed | None:
+        """The rule's policy for a post whose AI step can't run now."""
+        if rule.ai_failure == "original":
+            log.warning("ai_down_sending_original", delivery_id=item.id, reason=reason)
+            return item
+        if rule.ai_failure == "skip":
+            await self.outbox.skip(item, f"AI unavailable: {reason}")
+            return None
+        await self.outbox.postpone(item, self.ai_hold_s, f"waiting for the AI: {reason}")
+        log.warning("ai_down_holding", delivery_id=item.id, retry_in=self.ai_hold_s, reason=reason)
+        return None
+
+    async def _to_review(self, item: Claimed, rule: RuleView) -> None:
+        await Delivery.filter(id=item.id).update(
+            status=REVIEW, payload=item.payload, lease_until=None, claimed_by=None
+        )
+        log.info("delivery_in_review", delivery_id=item.id, rule_id=rule.id)
+        if self.on_review is not None:
+            await self.on_review(item, rule)
 
     async def _transient(self, item: Claimed, error: str) -> None:
         if item.attempts >= MAX_ATTEMPTS:

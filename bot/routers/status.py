@@ -1,7 +1,87 @@
-"""Placeholder: filled in by the issue that builds this feature."""
+"""/status: the health of the bot for the owner and admins; dead deliveries can be retried or dropped."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from typing import TYPE_CHECKING
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, MagicData
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.access import Role
+from bot.keyboards.status import StatusAction, StatusCb, status_keyboard
+from bot.logging import get_logger
+from bot.status import drop_dead, gather_status, render_status, retry_dead
+
+if TYPE_CHECKING:
+    from aiogram.types import InlineKeyboardMarkup
+
+    from bot.app import Services
 
 router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+# Strangers are refused by the access middleware; this keeps it so should that ever change.
+router.message.filter(MagicData(F.role >= Role.ADMIN))
+router.callback_query.filter(MagicData(F.role >= Role.ADMIN))
+log = get_logger(__name__)
+
+NO_LONGER_DEAD = "That delivery is no longer dead."
+OUT_OF_DATE = "That button is out of date."
+
+
+async def _view(services: Services) -> tuple[str, InlineKeyboardMarkup]:
+    report = await gather_status(services)
+    return render_status(report), status_keyboard([item.id for item in report.dead])
+
+
+@router.message(Command("status"))
+async def status(message: Message, services: Services) -> None:
+    text, markup = await _view(services)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(StatusCb.filter())
+async def status_button(
+    query: CallbackQuery,
+    callback_data: StatusCb,
+    services: Services,
+    callback_answer: CallbackAnswer,
+) -> None:
+    action, delivery_id = callback_data.action, callback_data.delivery_id
+    if action is StatusAction.RETRY:
+        if await retry_dead(delivery_id):
+            services.workers.wake()
+            log.info("dead_delivery_retried", delivery_id=delivery_id)
+            callback_answer.text = f"Delivery #{delivery_id} goes out again now."
+        else:
+            callback_answer.text = NO_LONGER_DEAD
+    elif action is StatusAction.DROP:
+        if await drop_dead(delivery_id):
+            log.info("dead_delivery_dropped", delivery_id=delivery_id)
+            callback_answer.text = f"Delivery #{delivery_id} dropped."
+        else:
+            callback_answer.text = NO_LONGER_DEAD
+    else:
+        callback_answer.text = "Refreshed."
+    await _refresh(query, services)
+
+
+@router.callback_query(F.data.startswith(f"{StatusCb.__prefix__}:"))
+async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = OUT_OF_DATE
+
+
+async def _refresh(query: CallbackQuery, services: Services) -> None:
+    text, markup = await _view(services)
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramAPIError as error:
+            if "message is not modified" in error.message:
+                return
+            log.info("status_edit_failed", error=error.message)
+    if query.bot is not None:  # the message is too old to edit: send the status anew
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)

@@ -17,6 +17,6 @@ SECTIONS = ("sources", "destinations", "mode", "filters", "steps", "name", "edit
 
 async def start_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, section: str) -> None:
     """Enter the wizard at ``section`` for ``rule`` (filled in by the wizard module)."""
-    from bot.wizard.flow import enter_edit
+    from bot.wizard.nav import enter_edit
 
     await enter_edit(query, state, rule, section)

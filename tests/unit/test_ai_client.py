@@ -480,3 +480,12 @@ async def test_an_empty_answer_is_never_a_post(client: AiClient, standin: GroqSt
     with pytest.raises(AiRejected, match="empty answer"):
         await client.run(Rewrite(), POST)
     assert standin.count == 2
+
+
+async def test_an_ai_filter_verdict_followed_by_a_rambling_explanation_is_kept(
+    client: AiClient, standin: GroqStandIn
+) -> None:
+    standin.responder = lambda body: "Yes. " + "The post is about football, clearly. " * 40
+    answer = await client.run(AiFilter(topic="football"), POST, model=PLAIN)
+    assert parse_yes_no(answer.text) is True
+    assert standin.count == 1
