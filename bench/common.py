@@ -22,20 +22,22 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
 
-from bot.app import BotApp
 from bot.config import Settings
 from bot.db import upgrade_schema
 from bot.forwarding.spec import RuleSpec
+
+if TYPE_CHECKING:
+    from bot.app import BotApp
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
@@ -70,6 +72,12 @@ def sibling_database(url: str, name: str) -> str:
 
 def say(message: str) -> None:
     print(f"[{time.monotonic() - _started:6.1f}s] {message}", flush=True)
+
+
+def say_load() -> None:
+    """The machine's load: figures taken on a busy machine are not comparable."""
+    one, five, _ = os.getloadavg()
+    say(f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs")
 
 
 def result_line(**pairs: object) -> str:
@@ -402,6 +410,8 @@ class Started:
 async def running_bot(settings: Settings, **options: Any) -> AsyncIterator[Started]:
     """The real bot in this process, as ``tests/e2e/conftest.py`` ``running()`` starts it; on
     leaving, stopped as SIGTERM would stop it."""
+    from bot.app import BotApp  # here: aiogram alone is ~165 MB, a seeding child needs none of it
+
     app = BotApp(settings, handle_signals=False, **options)
     begin = time.perf_counter()
     task = asyncio.create_task(app.run())
@@ -430,11 +440,12 @@ async def running_bot(settings: Settings, **options: Any) -> AsyncIterator[Start
                 say(f"the bot exited with code {code}")
 
 
-async def wait_until(check: Any, timeout: float, interval: float = 0.005) -> bool:
-    """Poll a cheap synchronous ``check()`` until true; False at the deadline."""
-    deadline = time.perf_counter() + timeout
-    while not check():
-        if time.perf_counter() > deadline:
+async def wait_for(check: Callable[[], bool], deadline: float, interval: float = 0.005) -> bool:
+    """Poll a cheap ``check()`` (a counter of the bot's, which offers no event to wait on) until
+    it is true (True) or ``time.perf_counter()`` passes ``deadline`` (False)."""
+    while True:
+        if check():
+            return True
+        if time.perf_counter() >= deadline:
             return False
         await asyncio.sleep(interval)
-    return True

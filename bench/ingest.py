@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,9 @@ from bench.common import (
     result_line,
     running_bot,
     say,
+    say_load,
     standard_rules,
+    wait_for,
 )
 
 MEASURED_RULES = 10
@@ -86,13 +89,13 @@ def post_text(n: int) -> str:
     )
 
 
-async def _progress(label: str, done: object, total: int, stop: asyncio.Event) -> None:
+async def _progress(label: str, done: Callable[[], int], total: int, stop: asyncio.Event) -> None:
     while True:
         try:
             await asyncio.wait_for(stop.wait(), 2.0)
             return
         except asyncio.TimeoutError:
-            say(f"  {label}: {done() if callable(done) else done}/{total}")
+            say(f"  {label}: {done()}/{total}")
 
 
 async def run_baseline(telegram_url: str, posts: int, timeout: float = RUN_TIMEOUT_S) -> Run:
@@ -152,9 +155,7 @@ async def run_bot(
         progress = asyncio.create_task(
             _progress("bot delivery rows", lambda: stats.enqueued, expected, done)
         )
-        deadline = up.at + timeout
-        while stats.enqueued < expected and time.perf_counter() < deadline:
-            await asyncio.sleep(0.005)
+        await wait_for(lambda: stats.enqueued >= expected, up.at + timeout)
         end = time.perf_counter()
         cpu = time.process_time() - cpu
         done.set()
@@ -170,6 +171,7 @@ async def measure(
     """Run both and print the RESULT line; returns its figures."""
     url = db_url or database_url()
     say(f"ingest benchmark: {posts} posts, {rules} rules ({MEASURED_RULES} on the source)")
+    say_load()
     say(f"database {url.rsplit('/', 1)[-1]}: reset and migrate")
     await prepare_database(url)
     began = time.perf_counter()
@@ -194,7 +196,9 @@ async def measure(
         say("run 2: the real bot, workers off")
         run, startup_s = await run_bot(url, tg.url, posts)
         say(f"  bot: {run.describe('posts')}")
-        rows = await count_rows(url, "SELECT COUNT(*) FROM deliveries WHERE source_chat_id = $1", SOURCE)
+        rows = await count_rows(
+            url, "SELECT COUNT(*) FROM deliveries WHERE source_chat_id = $1", SOURCE
+        )
         say(f"  delivery rows in the table: {rows} (expected {posts * MEASURED_RULES})")
         invalid = await tg.invalid_calls()
         if invalid:
@@ -211,6 +215,7 @@ async def measure(
         "ratio": round(ratio, 2),
         "rules": rules,
     }
+    say_load()
     result_line(**figures)
     return figures
 

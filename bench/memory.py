@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 import tempfile
 import time
@@ -37,7 +38,9 @@ from bench.common import (
     rss_mb,
     running_bot,
     say,
+    say_load,
     standard_rules,
+    wait_for,
 )
 
 MEASURED_RULES = 10
@@ -65,56 +68,69 @@ async def _child(*args: str) -> str:
 
 
 async def measure(
-    rules: int = 10_000, links: int = 100_000, warmup: int = 3, db_url: str | None = None
+    rules: int = 10_000,
+    links: int = 100_000,
+    warmup: int = 3,
+    db_url: str | None = None,
+    settle_s: float = 1.0,
 ) -> dict[str, float | int]:
     """Seed, start the bot, warm it up, read the RSS and print the RESULT line."""
     url = db_url or database_url()
     at_start = rss_mb()
     say(f"memory benchmark: {rules} rules, {links} message links, {warmup} warm-up posts")
+    say_load()
     say(f"this process before anything: {at_start:.1f} MB")
     say(f"database {url.rsplit('/', 1)[-1]}: reset, migrate and seed (child process)")
-    say("  " + await _child("--seed", "--db", url, "--rules", str(rules), "--links", str(links)))
-    stored = await count_rows(url, "SELECT COUNT(*) FROM message_links")
-    bare = float(await _child("--bare"))
-    say(f"bare Python with the same imports: {bare:.1f} MB")
+    # The bare process only imports and reads its RSS: it runs alongside everything else.
+    bare_child = asyncio.create_task(_child("--bare"))
+    try:
+        seeded = await _child("--seed", "--db", url, "--rules", str(rules), "--links", str(links))
+        say("  " + seeded.splitlines()[-1])
+        stored = await count_rows(url, "SELECT COUNT(*) FROM message_links")
 
-    async with StandIn(flood=False) as tg:
-        say(f"Telegram stand-in at {tg.url}, pid {tg.pid}")
-        await tg.basic_world()
-        await tg.channel(SOURCE, "Source")
-        for n, dest in enumerate(measured_destinations(MEASURED_RULES)):
-            await tg.channel(dest, f"Dest {n}")
-        before_bot = rss_mb()
-        async with running_bot(bot_settings(url, tg.url)) as up:
-            services = up.app.services
-            assert services is not None
-            after_start = rss_mb()
-            say(
-                f"bot up in {up.startup_s:.2f} s with {len(services.index)} rules in the index: "
-                f"RSS {after_start:.1f} MB"
-            )
-            expected = warmup * MEASURED_RULES
-            await tg.post_many(
-                SOURCE, [f"Warm-up news #{n}: all quiet." for n in range(warmup)], concurrency=1
-            )
-            deadline = time.perf_counter() + WARMUP_TIMEOUT_S
-            while services.workers.sent < expected and time.perf_counter() < deadline:
-                await asyncio.sleep(0.05)
-            say(f"warm-up: {services.workers.sent}/{expected} deliveries sent")
-            await asyncio.sleep(1.0)  # let the last sends' buffers go
-            rss = rss_mb()
-            peak = peak_rss_mb()
-        standin_rss = rss_mb(tg.pid)
+        async with StandIn(flood=False) as tg:
+            say(f"Telegram stand-in at {tg.url}, pid {tg.pid}")
+            await tg.basic_world()
+            await tg.channel(SOURCE, "Source")
+            for n, dest in enumerate(measured_destinations(MEASURED_RULES)):
+                await tg.channel(dest, f"Dest {n}")
+            async with running_bot(bot_settings(url, tg.url)) as up:
+                services = up.app.services
+                assert services is not None
+                after_start = rss_mb()
+                say(
+                    f"bot up in {up.startup_s:.2f} s with {len(services.index)} rules in the index: "
+                    f"RSS {after_start:.1f} MB"
+                )
+                expected = warmup * MEASURED_RULES
+                await tg.post_many(
+                    SOURCE, [f"Warm-up news #{n}: all quiet." for n in range(warmup)], concurrency=1
+                )
+                workers = services.workers
+                await wait_for(
+                    lambda: workers.sent >= expected, time.perf_counter() + WARMUP_TIMEOUT_S, 0.05
+                )
+                say(f"warm-up: {workers.sent}/{expected} deliveries sent")
+                await asyncio.sleep(settle_s)  # let the last sends' buffers go
+                rss = rss_mb()
+                peak = peak_rss_mb()
+            standin_rss = rss_mb(tg.pid)
+    except BaseException:
+        bare_child.cancel()  # the child ends by itself once it has imported
+        raise
+    bare = float(await bare_child)
+    say(f"bare Python with the same imports: {bare:.1f} MB")
 
     say(
         f"RSS of the running bot: {rss:.1f} MB (peak so far {peak:.1f} MB; target ≤ {TARGET_MB:.0f})"
     )
     say(
-        f"  bare imports {bare:.1f} MB; this process before the bot {before_bot:.1f} MB; "
-        f"right after start {after_start:.1f} MB; the bot added {rss - before_bot:.1f} MB"
+        f"  bare Python with the bot's imports {bare:.1f} MB; right after start {after_start:.1f} MB; "
+        f"the running bot's own data {rss - bare:+.1f} MB on top of its imports"
     )
     say(f"  (the stand-in, a separate process, held {standin_rss:.1f} MB)")
     figures: dict[str, float | int] = {"rss_mb": round(rss, 1), "rules": rules, "links": stored}
+    say_load()
     result_line(**figures)
     return figures
 
@@ -129,9 +145,13 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="database URL (default: BENCH_DATABASE_URL)")
     args = parser.parse_args()
     if args.bare:
+        importlib.import_module("bot.app")  # what this process imports to start the bot
         print(f"{rss_mb():.1f}")
         return
     if args.seed:
+        from bot.logging import configure_logging
+
+        configure_logging("WARNING")
         asyncio.run(seed(args.db or database_url(), args.rules, args.links))
         return
     from bench.common import bot_logs

@@ -33,12 +33,13 @@ from bench.common import (
     rule_record,
     running_bot,
     say,
+    say_load,
 )
 
 CEILING = 30  # Telegram's documented overall limit, messages a second per bot
 TARGET_MSGS_PER_S = 27.0
 MAX_DESTINATIONS_PER_RULE = 50  # RuleSpec's limit
-RUN_TIMEOUT_S = 120.0
+RUN_TIMEOUT_S = 110.0
 
 
 def post_text(n: int) -> str:
@@ -55,6 +56,7 @@ async def measure(
     url = db_url or database_url()
     expected = posts * destinations
     say(f"sender benchmark: {posts} posts x {destinations} channels = {expected} messages")
+    say_load()
     say(f"database {url.rsplit('/', 1)[-1]}: reset and migrate")
     await prepare_database(url)
     dests = measured_destinations(destinations)
@@ -120,6 +122,7 @@ async def measure(
         "http_429": stats["responses_429"],
         "sent": sent,
     }
+    say_load()
     result_line(**figures)
     return figures
 

@@ -23,6 +23,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot import review
 from bot.access import Access
 from bot.alerts import Alerts
 from bot.cluster import Cluster
@@ -168,7 +169,7 @@ class BotApp:
             return 1
         access = Access(settings.owner_telegram_id)
         self.alerts = alerts = Alerts(bot, settings.alert_chat_id)
-        services = self.services = await self._services(bot, alerts)
+        services = self.services = await self._services(bot, alerts, access)
         self.dp = build_dispatcher(
             settings,
             alerts=alerts,
@@ -204,7 +205,7 @@ class BotApp:
             await services.cluster.close()
         return 0
 
-    async def _services(self, bot: Bot, alerts: Alerts) -> Services:
+    async def _services(self, bot: Bot, alerts: Alerts, access: Access) -> Services:
         index = RuleIndex()
         await index.reload()
         cluster = Cluster(self.settings.effective_database_url, on_rules_changed=index.reload)
@@ -234,6 +235,7 @@ class BotApp:
             limiter=limiter,
             alerts=alerts,
             ai=ai,
+            on_review=lambda item, rule: review.notify(bot, access, item, rule, limiter),
             pause_rule=lambda rule_id, reason: rules.set_active(rule_id, False, reason),
             concurrency=self.worker_count,
         )

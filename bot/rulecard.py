@@ -436,7 +436,7 @@ def _result_body(outcome: SampleResult, room: int) -> str:
         size = max(size - (utf16_len(body) - room) - 1, 0)
 
 
-def test_prompt(rule: RuleView) -> str:
+def sample_prompt(rule: RuleView) -> str:
     return (
         f"🧪 Test of <b>{esc(rule.name)}</b>\n\n"
         "Send me a sample post as text, or use the last post one of its sources sent. "

@@ -644,24 +644,32 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[_Span]:
     return [(start, end, "") for start, end in result]
 
 
+def _runs(text: str, chars: str) -> tuple[list[int], list[int]]:
+    """``left[i]``: where the run of ``chars`` that ends at ``i`` starts; ``right[i]``: where the
+    run that starts at ``i`` ends."""
+    n = len(text)
+    left = list(range(n + 1))
+    right = list(range(n + 1))
+    for i in range(1, n + 1):
+        if text[i - 1] in chars:
+            left[i] = left[i - 1]
+    for i in range(n - 1, -1, -1):
+        if text[i] in chars:
+            right[i] = right[i + 1]
+    return left, right
+
+
 def _cleanup_spans(text: str, seams: Iterable[int]) -> Iterator[tuple[int, int]]:
     """Whitespace a removal left behind: a doubled space, a space at a line's edge, an empty line."""
     n = len(text)
+    space_left, space_right = _runs(text, " \t")
+    newline_left, newline_right = _runs(text, "\n")
     for p in sorted(set(seams)):
-        a = p
-        while a > 0 and text[a - 1] in " \t":
-            a -= 1
-        b = p
-        while b < n and text[b] in " \t":
-            b += 1
+        a, b = space_left[p], space_right[p]
         line_start = a == 0 or text[a - 1] == "\n"
         line_end = b == n or text[b] == "\n"
         if line_start and line_end:
-            before = after = 0
-            while before < a and text[a - before - 1] == "\n":
-                before += 1
-            while b + after < n and text[b + after] == "\n":
-                after += 1
+            before, after = a - newline_left[a], newline_right[b] - b
             if before == a:  # nothing above: drop the blank lines below too
                 yield 0, b + after
             elif b + after == n:
@@ -814,4 +822,7 @@ def fit(html: str, limit: int) -> tuple[str, bool]:
     room = limit - utf16_len(ELLIPSIS)
     if room < 1:
         return ELLIPSIS if limit >= 1 else "", True
-    return split_html(html, room)[0] + ELLIPSIS, True
+    part = split_html(html, room)[0]
+    if visible_length(part) > room:  # not even one character fits (an emoji in a tiny room)
+        return ELLIPSIS, True
+    return part + ELLIPSIS, True

@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from pydantic import ValidationError
 
 from bot.forwarding.chats import check_destination, check_source
 from bot.forwarding.index import RuleIndex, RuleView
 from bot.forwarding.outbox import HELD, PENDING
-from bot.forwarding.spec import RuleSpec
+from bot.forwarding.spec import ChatRef, RuleSpec
 from bot.logging import get_logger
 from models import Delivery, Rule
 
@@ -55,18 +56,34 @@ class RulesService:
         self.index = index
         self._on_change = on_change
 
-    async def check_chats(self, spec: RuleSpec) -> None:
+    async def check_chats(self, spec: RuleSpec) -> RuleSpec:
+        """Refuse chats the bot can't use; fill in titles Telegram knows and the caller didn't."""
         problems = [await check_source(self.bot, s) for s in spec.sources]
         problems += [await check_destination(self.bot, d) for d in spec.destinations]
         found = [p for p in problems if p]
         if found:
             raise RuleError("\n".join(dict.fromkeys(found)))
+        return spec.model_copy(
+            update={
+                "sources": [await self._titled(s) for s in spec.sources],
+                "destinations": [await self._titled(d) for d in spec.destinations],
+            }
+        )
+
+    async def _titled(self, ref: ChatRef) -> ChatRef:
+        if ref.title:
+            return ref
+        try:
+            chat = await self.bot.get_chat(ref.chat_id)
+        except TelegramAPIError:
+            return ref
+        return ref.model_copy(update={"title": chat.title or chat.username or ""})
 
     async def create(
         self, data: dict[str, Any] | RuleSpec, created_by: int | None = None
     ) -> RuleView:
         spec = data if isinstance(data, RuleSpec) else parse_spec(data)
-        await self.check_chats(spec)
+        spec = await self.check_chats(spec)
         row = await Rule.create(**_columns(spec), created_by=created_by)
         log.info("rule_created", rule_id=row.id, name=row.name)
         await self._changed()
@@ -77,7 +94,7 @@ class RulesService:
         current = _spec_of(row).model_dump()
         spec = parse_spec({**current, **changes})
         if {"sources", "destinations"} & changes.keys():
-            await self.check_chats(spec)
+            spec = await self.check_chats(spec)
         await Rule.filter(id=rule_id).update(**_columns(spec))
         log.info("rule_updated", rule_id=rule_id, fields=sorted(changes))
         await self._changed()

@@ -156,7 +156,7 @@ def delete_confirmation(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def test_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+def sample_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.row(
         _button(
@@ -167,7 +167,7 @@ def test_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def test_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+def sample_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.row(
         _button("🧪 Test again", RuleCb(action=RuleAction.TEST, rule_id=rule_id, page=page)),

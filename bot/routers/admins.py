@@ -284,6 +284,5 @@ async def _add(
     )
     if not added.name:
         text += "\nI do not know their name yet: ask them to send me /start to see their menu."
+    text += "\n/admins shows them all."
     await message.answer(text, reply_markup=ReplyKeyboardRemove())
-    view, markup = await _list_view(access)
-    await message.answer(view, reply_markup=markup)

@@ -384,8 +384,8 @@ async def test_start(
     await state.set_data({"rule_id": loaded.rule.id, "page": callback_data.page})
     await show(
         query,
-        rulecard.test_prompt(loaded.rule),
-        kb.test_prompt(loaded.rule.id, callback_data.page),
+        rulecard.sample_prompt(loaded.rule),
+        kb.sample_prompt(loaded.rule.id, callback_data.page),
     )
 
 
@@ -412,7 +412,7 @@ async def test_last_post(
     await show(
         query,
         rulecard.render_test_result(loaded.rule, outcome),
-        kb.test_result(loaded.rule.id, callback_data.page),
+        kb.sample_result(loaded.rule.id, callback_data.page),
     )
 
 
@@ -430,7 +430,7 @@ async def test_sample(
     outcome = await run_test(loaded.rule, text, message.html_text, services)
     await message.answer(
         rulecard.render_test_result(loaded.rule, outcome),
-        reply_markup=kb.test_result(loaded.rule.id, int(data.get("page", 0))),
+        reply_markup=kb.sample_result(loaded.rule.id, int(data.get("page", 0))),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from pydantic import ValidationError
 
 from bot.forwarding.filters import FilterSpec, validation_message
@@ -60,11 +61,15 @@ async def filters_done(query: CallbackQuery, state: FSMContext, message: Message
     NewRule.filters, WizardCb.filter(F.action == "flt"), F.message.as_("message")
 )
 async def filter_field(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     prompt = render.FILTER_INPUT.get(callback_data.value)
     if prompt is None:
-        await query.answer("Unknown filter.")
+        callback_answer.text = "Unknown filter."
         return
     await state.update_data(field=callback_data.value)
     await state.set_state(NewRule.filter_input)
@@ -129,7 +134,11 @@ async def filter_value_not_text(message: Message) -> None:
     F.message.as_("message"),
 )
 async def filter_toggle(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     filters = (await state.get_data())["filters"]
     if callback_data.action == "origin":
@@ -146,7 +155,7 @@ async def filter_toggle(
         return
     problem = await _set_filters(state, changes)
     if problem:
-        await query.answer(problem[:190], show_alert=True)
+        callback_answer.text, callback_answer.show_alert = problem[:190], True
         return
     await _refresh_filters(message, state)
 
@@ -166,14 +175,18 @@ async def media_menu(query: CallbackQuery, state: FSMContext, message: Message) 
     NewRule.media, WizardCb.filter(F.action == "mtoggle"), F.message.as_("message")
 )
 async def media_toggle(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     chosen = list((await state.get_data())["filters"].get("media_types", []))
     kind = callback_data.value
     chosen = [k for k in chosen if k != kind] if kind in chosen else [*chosen, kind]
     problem = await _set_filters(state, {"media_types": chosen})
     if problem:
-        await query.answer(problem[:190], show_alert=True)
+        callback_answer.text, callback_answer.show_alert = problem[:190], True
         return
     await message.edit_reply_markup(reply_markup=media_keyboard(chosen))
 

@@ -13,6 +13,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.forwarding.chats import check_destination, check_source
 from bot.forwarding.rules import RuleError, RulesService
@@ -62,9 +63,11 @@ async def cancel_text(message: Message, state: FSMContext) -> None:
 
 
 @router.callback_query(WizardCb.filter(F.action == "back"), F.message.as_("message"))
-async def back_button(query: CallbackQuery, state: FSMContext, message: Message) -> None:
+async def back_button(
+    query: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext, message: Message
+) -> None:
     if await state.get_state() is None:
-        await query.answer("This wizard is over. Send /newrule to start again.")
+        callback_answer.text = "This wizard is over. Send /newrule to start again."
         return
     await go_back(message, state)
 
@@ -234,9 +237,11 @@ async def save(
 
 
 @router.callback_query(WizardCb.filter(), F.message.as_("message"))
-async def stale_button(query: CallbackQuery, state: FSMContext, message: Message) -> None:
+async def stale_button(
+    query: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext, message: Message
+) -> None:
     """A button of a step that is over (an old message, or a wizard that ended)."""
     if await state.get_state() is None:
-        await query.answer("This wizard is over. Send /newrule to start again.")
+        callback_answer.text = "This wizard is over. Send /newrule to start again."
     else:
-        await query.answer("That button belongs to another step: use the latest message.")
+        callback_answer.text = "That button belongs to another step: use the latest message."

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.forwarding.pipeline import parse_step, preview_steps
 from bot.wizard import render
@@ -72,16 +73,23 @@ async def steps_done(query: CallbackQuery, state: FSMContext, message: Message) 
 
 @router.callback_query(NewRule.steps, WizardCb.filter(F.action == "add"), F.message.as_("message"))
 async def add_step(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     kind = callback_data.value
     if (await state.get_data())["mode"] == "forward":
-        await query.answer("Forward mode sends posts unchanged.", show_alert=True)
+        callback_answer.text, callback_answer.show_alert = (
+            "Forward mode sends posts unchanged.",
+            True,
+        )
         return
     if kind in _NO_SETTINGS:
         problem = await _add(state, {"type": kind})
         if problem:
-            await query.answer(problem[:190], show_alert=True)
+            callback_answer.text, callback_answer.show_alert = problem[:190], True
             return
         await _refresh(message, state, edit=True)
         return
@@ -91,7 +99,7 @@ async def add_step(
         await message.edit_text(question, reply_markup=choices_keyboard(action, values))
         return
     if kind not in render.STEP_INPUT:
-        await query.answer("Unknown step.")
+        callback_answer.text = "Unknown step."
         return
     await state.update_data(adding=kind)
     await state.set_state(NewRule.step_input)
@@ -102,7 +110,11 @@ async def add_step(
     NewRule.step_choice, WizardCb.filter(F.action.in_(set(_CHOICE_FIELD))), F.message.as_("message")
 )
 async def step_choice(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     kind, field = _CHOICE_FIELD[callback_data.action]
     if callback_data.value == "*":
@@ -113,7 +125,7 @@ async def step_choice(
     value: Any = int(callback_data.value) if field == "max_chars" else callback_data.value
     problem = await _add(state, {"type": kind, field: value})
     if problem:
-        await query.answer(problem[:190], show_alert=True)
+        callback_answer.text, callback_answer.show_alert = problem[:190], True
         return
     await state.set_state(NewRule.steps)
     await _refresh(message, state, edit=True)
@@ -169,11 +181,15 @@ async def step_value_not_text(message: Message) -> None:
     NewRule.steps, WizardCb.filter(F.action.in_({"up", "down", "del"})), F.message.as_("message")
 )
 async def move_step(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, message: Message
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: WizardCb,
+    state: FSMContext,
+    message: Message,
 ) -> None:
     steps = list((await state.get_data())["steps"])
     if not callback_data.value.isdigit() or int(callback_data.value) >= len(steps):
-        await query.answer("That step is no longer there.")
+        callback_answer.text = "That step is no longer there."
         await _refresh(message, state, edit=True)
         return
     index = int(callback_data.value)
@@ -182,7 +198,7 @@ async def move_step(
     else:
         other = index - 1 if callback_data.action == "up" else index + 1
         if not 0 <= other < len(steps):
-            await query.answer("It is already there.")
+            callback_answer.text = "It is already there."
             return
         steps[index], steps[other] = steps[other], steps[index]
     await state.update_data(steps=steps)

@@ -115,6 +115,8 @@ async def running(world: World, **options: Any) -> AsyncIterator[BotApp]:
         assert code == 0
         invalid = world.tg.invalid_calls()
         assert not invalid, f"calls the real Bot API would refuse: {invalid}"
+        twice = [c for c in world.tg.calls_to("answerCallbackQuery") if not c.ok and not c.injected]
+        assert not twice, f"callback queries answered twice or too late: {twice}"
 
 
 async def settle(world: World, app: BotApp, timeout: float = 10.0) -> None:

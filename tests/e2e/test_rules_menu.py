@@ -194,9 +194,10 @@ async def test_edit_offers_the_wizard_sections(chats: World) -> None:
         menu = (await press(chats, app, card, "✏️ Edit")).message
         assert "What do you want to change?" in menu["text"]
         assert {"Sources", "Destinations", "Filters", "« Back to rule"} <= buttons(menu).keys()
-        await press(chats, app, menu, "Filters")  # the wizard takes it from here
         back = await press(chats, app, menu, "« Back to rule")
         assert back.message["text"].startswith("news · rule #")
+        menu = (await press(chats, app, back.message, "✏️ Edit")).message
+        await press(chats, app, menu, "Filters")  # answered; the wizard takes it from here
 
 
 async def test_delete_asks_first_and_no_keeps_the_rule(chats: World) -> None:
@@ -232,6 +233,7 @@ async def test_a_forged_rule_id_and_a_deleted_rules_button_change_nothing(chats:
         assert pressed.notice == NOT_FOUND
         assert pressed.message["text"].startswith("Your rules (2)")  # the list, refreshed
 
+        card = await open_card(chats, app, "gone")
         assert app.services is not None
         await app.services.rules.delete(gone_id)
         pressed = await press(chats, app, card, "⏸ Pause")  # the card is still on screen

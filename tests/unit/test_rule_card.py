@@ -186,8 +186,8 @@ def all_keyboards() -> list[InlineKeyboardMarkup]:
         kb.rule_card(rule(id=big, active=False), 10**6),
         kb.edit_sections(big, 10**6),
         kb.delete_confirmation(big, 10**6),
-        kb.test_prompt(big, 10**6),
-        kb.test_result(big, 10**6),
+        kb.sample_prompt(big, 10**6),
+        kb.sample_result(big, 10**6),
     ]
 
 
