@@ -30,6 +30,7 @@ from bot.cluster import Cluster
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.db import close_db, describe_target, open_db, upgrade_schema
+from bot.flood import ShortFloodWait
 from bot.forwarding.ai import AiClient
 from bot.forwarding.index import RuleIndex, RuleView
 from bot.forwarding.ingest import Ingest
@@ -55,6 +56,7 @@ LEADER_RETRY_SECONDS = 5.0
 
 def make_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(ShortFloodWait())
     return Bot(
         token=settings.telegram_bot_token.get_secret_value(),
         session=session,

@@ -82,23 +82,13 @@ def _nav(*, back: bool = True, next_label: str | None = "Continue ➡") -> list[
 
 
 def _no_rights(**granted: bool) -> ChatAdministratorRights:
-    rights: dict[str, bool] = {
+    """Administrator rights with every required right off except those ``granted``."""
+    required = {
         name: False
-        for name in (
-            "is_anonymous",
-            "can_manage_chat",
-            "can_delete_messages",
-            "can_manage_video_chats",
-            "can_restrict_members",
-            "can_promote_members",
-            "can_change_info",
-            "can_invite_users",
-            "can_post_stories",
-            "can_edit_stories",
-            "can_delete_stories",
-        )
+        for name, info in ChatAdministratorRights.model_fields.items()
+        if info.is_required()
     }
-    return ChatAdministratorRights(**{**rights, **granted})
+    return ChatAdministratorRights(**{**required, **granted})
 
 
 def chat_picker(for_sources: bool) -> ReplyKeyboardMarkup:

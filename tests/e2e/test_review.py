@@ -34,26 +34,46 @@ async def test_review_approve_edit_and_skip(chats: World) -> None:
         assert "rule #" in first["text"] and "Dest" in first["text"]
         assert "[rewritten:calm] first" in first["text"]
 
-        tg.press_button(OWNER, first, "rv:ok:" + first["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[-1])
+        tg.press_button(
+            OWNER,
+            first,
+            "rv:ok:"
+            + first["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[-1],
+        )
         await tg.wait_for(lambda: chats.texts(DEST_A) == ["[rewritten:calm] first"])
 
-        tg.press_button(OWNER, second, second["reply_markup"]["inline_keyboard"][0][1]["callback_data"])
+        tg.press_button(
+            OWNER, second, second["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+        )
         await settle(chats, app)
         tg.user_sends(OWNER, "<b>Second</b>, as I wrote it", parse_mode="HTML")
         await tg.wait_for(lambda: len(chats.replies(DEST_A)) == 2)
 
-        skip = tg.press_button(OWNER, third, third["reply_markup"]["inline_keyboard"][0][2]["callback_data"])
+        skip = tg.press_button(
+            OWNER, third, third["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+        )
         await tg.wait_for(lambda: tg.callback_answer(skip))
         await settle(chats, app)
         await wait_until(outbox_empty)
 
         # An old button pressed again decides nothing more.
-        again = tg.press_button(OWNER, first, first["reply_markup"]["inline_keyboard"][0][2]["callback_data"], forge=True)
+        again = tg.press_button(
+            OWNER,
+            first,
+            first["reply_markup"]["inline_keyboard"][0][2]["callback_data"],
+            forge=True,
+        )
         answer = await tg.wait_for(lambda: tg.callback_answer(again))
         assert "already" in answer["text"]
 
-        decisions = [(d.action, d.rule_id, d.user_id) for d in await ReviewDecision.all().order_by("id")]
-        assert decisions == [("approve", rule_id, OWNER), ("edit", rule_id, OWNER), ("skip", rule_id, OWNER)]
+        decisions = [
+            (d.action, d.rule_id, d.user_id) for d in await ReviewDecision.all().order_by("id")
+        ]
+        assert decisions == [
+            ("approve", rule_id, OWNER),
+            ("edit", rule_id, OWNER),
+            ("skip", rule_id, OWNER),
+        ]
 
     published = chats.replies(DEST_A)
     assert [m["text"] for m in published] == ["[rewritten:calm] first", "Second, as I wrote it"]

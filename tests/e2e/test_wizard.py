@@ -1,0 +1,188 @@
+"""The /newrule wizard as the owner walks it: chats picked, filters and steps from buttons, saved,
+working; invalid input explained at each step; Back, Cancel, restarts, stale and forged buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.app import BotApp
+from models import Rule
+from tests.e2e.conftest import BOT_ID, OWNER, STRANGER, World, running, settle
+from tests.e2e.test_forwarding import DEST_A, DEST_B, SRC
+
+NOT_ADMIN_SRC = -1001000000111
+READ_ONLY_DEST = -1001000000222
+
+
+@pytest.fixture
+def chats(world: World) -> World:
+    tg = world.tg
+    world.channel("Crypto Source", SRC)
+    tg.add_chat("channel", "Digest", chat_id=DEST_A, username="digest_es")
+    tg.set_member(DEST_A, BOT_ID, "administrator", can_post_messages=True)
+    world.channel("Archive", DEST_B)
+    tg.add_chat("channel", "Stranger's channel", chat_id=NOT_ADMIN_SRC)
+    tg.add_chat("channel", "Read only", chat_id=READ_ONLY_DEST)
+    tg.set_member(READ_ONLY_DEST, BOT_ID, "administrator", can_post_messages=False)
+    return world
+
+
+class Owner:
+    """Acts as the owner in the private chat and reads the bot's latest answer."""
+
+    def __init__(self, world: World, app: BotApp, user_id: int = OWNER) -> None:
+        self.world, self.app, self.user_id = world, app, user_id
+
+    async def says(self, text: str | None = None, **extra: Any) -> str:
+        before = len(self.world.replies(self.user_id))
+        self.world.tg.user_sends(self.user_id, text, **extra)
+        await settle(self.world, self.app)
+        fresh = self.world.replies(self.user_id)[before:]
+        return "\n".join(m.get("text") or "" for m in fresh)
+
+    def last_with_buttons(self) -> dict[str, Any]:
+        for message in reversed(self.world.replies(self.user_id)):
+            if (message.get("reply_markup") or {}).get("inline_keyboard"):
+                return message
+        raise AssertionError("no message with inline buttons")
+
+    async def presses(self, label: str, *, forge: str | None = None) -> str:
+        if forge is not None:
+            message = self.world.replies(self.user_id)[-1]  # a forged press needs no real button
+            data = forge
+        else:
+            message = self.last_with_buttons()
+            buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+            matching = [b for b in buttons if label in b["text"]]
+            assert matching, f"no button {label!r} in {[b['text'] for b in buttons]}"
+            data = matching[0]["callback_data"]
+        before = len(self.world.replies(self.user_id))
+        query = self.world.tg.press_button(self.user_id, message, data, forge=forge is not None)
+        await settle(self.world, self.app)
+        answer = self.world.tg.callback_answer(query) or {}
+        fresh = self.world.replies(self.user_id)[before:]
+        edited = self.world.tg.message(self.user_id, message["message_id"])
+        texts = [answer.get("text") or "", edited.get("text") or ""]
+        return "\n".join(texts + [m.get("text") or "" for m in fresh])
+
+
+async def test_the_owner_builds_a_rule_in_the_wizard_and_it_forwards(chats: World) -> None:
+    tg = chats.tg
+    async with running(chats) as app:
+        owner = Owner(chats, app)
+        assert "Sources" in await owner.says("/newrule")
+
+        # Sources: invalid input explained, the step stays.
+        assert "can't read" in await owner.says("hello there")
+        assert "administrator" in await owner.says(
+            chat_shared={"request_id": 1, "chat_id": NOT_ADMIN_SRC}
+        )
+        assert "at least one source" in await owner.says("✅ Done")
+        assert "Added" in await owner.says(
+            chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"}
+        )
+        assert "already on the list" in await owner.says(str(SRC))
+        assert "Destinations" in await owner.says("✅ Done")
+
+        # Destinations: a chat where the bot can't post is refused with the fix named.
+        refused = await owner.says(chat_shared={"request_id": 3, "chat_id": READ_ONLY_DEST})
+        assert "right to post messages" in refused
+        assert "posts would loop" in await owner.says(chat_shared={"request_id": 3, "chat_id": SRC})
+        assert "Digest" in await owner.says("@digest_es")
+        post = tg.channel_post(DEST_B, "a post in the archive")
+        assert "Archive" in await owner.says(
+            "fwd", forward_from_chat=DEST_B, forward_from_message_id=post["message_id"]
+        )
+        assert "How to send" in await owner.says("✅ Done")
+
+        # Back returns to the previous step with what was chosen kept.
+        assert "Destinations" in await owner.presses("Back")
+        assert "How to send" in await owner.says("✅ Done")
+        assert "Filters" in await owner.presses("Copy")
+
+        # Filters: a typed keyword list; a catastrophic regex refused; a good one kept.
+        assert "must contain" in (await owner.presses("Must contain")).lower()
+        assert "bitcoin" in (await owner.says("bitcoin, ether")).lower()
+        await owner.presses("Regex to skip")
+        assert "exponential" in await owner.says("(a+)+$")
+        assert "sponsored" in await owner.says(r"\bsponsored\b")
+        assert "Transform steps" in await owner.presses("Continue")
+
+        # Steps from buttons: translate to Spanish, remove links, then reorder.
+        assert "language" in (await owner.presses("Translate")).lower()
+        assert "Spanish" in await owner.presses("Spanish")
+        await owner.presses("Remove links")
+        listing = await owner.presses("2. ↑")
+        assert listing.index("Remove links") < listing.index("Spanish")
+        assert "Try it" in await owner.presses("Continue")
+
+        # Try it on a sample, then name and save.
+        sample = await owner.says("Bitcoin is up, see https://spam.example/x")
+        assert (
+            "[Spanish] Bitcoin is up" in sample
+            and "spam.example/x" not in sample.split("Would publish")[-1]
+        )
+        assert "Name the rule" in await owner.presses("Skip")
+        assert "1 to 64" in await owner.says("x" * 70)
+        summary = await owner.says("Crypto ES")
+        assert "Ready to save: Crypto ES" in summary
+        assert "Review: on" in await owner.presses("Review before posting")
+        assert "Review: off" in await owner.presses("Review before posting")
+        assert "saved and active" in await owner.presses("Save rule")
+
+        rule = await Rule.get(name="Crypto ES")
+        assert [d["chat_id"] for d in rule.destinations] == [DEST_A, DEST_B]
+        assert [s["type"] for s in rule.steps] == ["remove_links", "translate"]
+        assert rule.filters["include_keywords"] == ["bitcoin", "ether"]
+
+        # The rule works.
+        tg.channel_post(SRC, "Bitcoin rallies, more at https://spam.example/y")
+        tg.channel_post(SRC, "Weather report")
+        await tg.wait_for(lambda: chats.replies(DEST_A) and chats.replies(DEST_B))
+        await settle(chats, app)
+
+        # A button of the finished wizard is stale: a notice, nothing changes.
+        assert "wizard is over" in await owner.presses("", forge="wz:save:")
+        assert await Rule.all().count() == 1
+
+    assert chats.texts(DEST_A) == ["[Spanish] Bitcoin rallies, more at"]
+
+
+async def test_cancel_and_a_restart_in_the_middle_of_the_wizard(chats: World) -> None:
+    async with running(chats) as app:
+        owner = Owner(chats, app)
+        await owner.says("/newrule")
+        await owner.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+    # The dyno restarts here.
+    async with running(chats) as app:
+        owner = Owner(chats, app)
+        assert "Destinations" in await owner.says("✅ Done")  # the source chosen before is kept
+        assert "Digest" in await owner.says("@digest_es")
+        # A button from another step is refused; nothing changes.
+        assert "another step" in await owner.presses("", forge="wz:save:")
+        assert "Cancelled" in await owner.says("✖ Cancel")
+        assert "Nothing to cancel" in await owner.says("/cancel")
+        assert "wizard is over" in await owner.presses("", forge="wz:mode:copy")
+        assert await Rule.all().count() == 0
+
+
+async def test_a_stranger_trying_every_command_and_button_changes_nothing(chats: World) -> None:
+    tg = chats.tg
+    async with running(chats) as app:
+        for command in ("/newrule", "/rules", "/status", "/admins", "/cancel", "/start", "✅ Done"):
+            tg.user_sends(STRANGER, command)
+        tg.user_sends(STRANGER, chat_shared={"request_id": 1, "chat_id": SRC})
+        await settle(chats, app)
+        tg.user_sends(OWNER, "/start")
+        await settle(chats, app)
+        owner_message = chats.replies(OWNER)[0]
+        for data in ("wz:save:", "wz:mode:copy", "rlc:d:1:0", "rv:ok:1"):
+            query = tg.press_button(STRANGER, owner_message, data, forge=True)
+            answer = await tg.wait_for(lambda q=query: tg.callback_answer(q))
+            assert "private" in answer["text"]
+        await settle(chats, app)
+        assert await Rule.all().count() == 0
+
+    assert len(chats.replies(STRANGER)) == 1
