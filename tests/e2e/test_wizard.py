@@ -186,3 +186,29 @@ async def test_a_stranger_trying_every_command_and_button_changes_nothing(chats:
         assert await Rule.all().count() == 0
 
     assert len(chats.replies(STRANGER)) == 1
+
+
+async def test_editing_a_section_from_the_rule_card_shows_and_saves_it(chats: World) -> None:
+    async with running(chats) as app:
+        assert app.services is not None
+        rule = await app.services.rules.create(
+            {
+                "name": "Crypto ES",
+                "sources": [{"chat_id": SRC}],
+                "destinations": [{"chat_id": DEST_A}],
+                "filters": {"include_keywords": ["bitcoin"]},
+            }
+        )
+        owner = Owner(chats, app)
+        await owner.says("/rules")
+        await owner.presses("Crypto ES")
+        await owner.presses("Edit")
+        shown = await owner.presses("Filters")
+        assert "Must contain: bitcoin" in shown  # the current value is shown
+        await owner.presses("Must contain")
+        await owner.says("ether")
+        assert "Edit rule: Crypto ES" in await owner.presses("Continue")
+        assert "updated" in await owner.presses("Save changes")
+        stored = await Rule.get(id=rule.id)
+        assert stored.filters["include_keywords"] == ["ether"]
+        assert stored.name == "Crypto ES" and stored.destinations[0]["chat_id"] == DEST_A
