@@ -4,6 +4,7 @@ TEST_DATABASE_URL says otherwise), a clean schema per test, and a helper to wait
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -77,7 +78,7 @@ async def wait_until(
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
-        if asyncio.iscoroutine(value):
+        if inspect.isawaitable(value):  # coroutines and Tortoise querysets alike
             value = await value
         if value:
             return value

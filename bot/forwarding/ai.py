@@ -221,7 +221,7 @@ class AiClient:
         default_model: str,
         timeout: float = 30.0,
         max_attempts: int = 3,
-        concurrency: int = 8,
+        concurrency: int = 16,
         cache_size: int = 2048,
         clock: Callable[[], float] = time.monotonic,
         on_outage_start: Callable[[str], Awaitable[None]] | None = None,

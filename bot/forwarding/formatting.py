@@ -181,11 +181,11 @@ _KNOWN_TAGS = _names(
     menu meta meter nav nobr noembed noframes noscript object ol optgroup option output p param
     picture pre progress q rp rt ruby s samp script search section select slot small source span
     strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time
-    title tr track tt u ul var video wbr xmp tg-spoiler tg-emoji tg-time think"""
+    title tr track tt u ul var video wbr xmp tg-spoiler tg-emoji tg-time think thinking"""
 )
 # Dropped with everything inside them.
 _DROP_CONTENT = _names(
-    "script style think template iframe object svg math noscript noembed noframes title head"
+    "script style think thinking template iframe object svg math noscript noembed noframes title head"
 )
 _PARAGRAPH_TAGS = _names(
     """p div h1 h2 h3 h4 h5 h6 ul ol dl table hr section article header footer main nav aside
@@ -194,7 +194,7 @@ _PARAGRAPH_TAGS = _names(
 _LINE_TAGS = _names("tr dt dd summary")
 _TAG_HEAD = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _ATTR_NAME = re.compile(r"[^\s\"'<>/=]+")
-_UNQUOTED = re.compile(r"[\s>]")  # ends an unquoted attribute value
+_UNQUOTED = re.compile(r"[\s<>]")  # ends an unquoted attribute value
 _CHARREF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _FENCE = re.compile(r"^[ \t]*```[\w+#.-]*[ \t]*$", re.MULTILINE)
@@ -252,56 +252,20 @@ def _skip_ws(s: str, i: int) -> int:
     return i
 
 
-def _parse_tag(s: str, start: int) -> tuple[int, _Raw] | None:
-    """The tag at ``s[start] == '<'``, or ``None`` when it is text."""
-    head = _TAG_HEAD.match(s, start)
-    if head is None or head.group(2).lower() not in _KNOWN_TAGS:
-        return None
-    name, closing, i, n = head.group(2).lower(), bool(head.group(1)), head.end(), len(s)
-    if i < n and not (s[i].isspace() or s[i] in "/>"):
-        return None
-    attrs: list[tuple[str, str | None]] = []
-    while True:
-        i = _skip_ws(s, i)
-        if i >= n or s[i] == "<":
-            return None
-        if s[i] == ">":
-            return i + 1, _Raw("close" if closing else "open", name, tuple(attrs))
-        if s.startswith("/>", i):
-            return i + 2, _Raw("close" if closing else "void", name, tuple(attrs))
-        key = _ATTR_NAME.match(s, i)
-        if key is None:
-            i += 1  # a stray / " ' or =
-            continue
-        i = _skip_ws(s, key.end())
-        value: str | None = None
-        if i < n and s[i] == "=":
-            i = _skip_ws(s, i + 1)
-            if i < n and s[i] in "\"'":
-                close = s.find(s[i], i + 1)
-                if close < 0:
-                    return None
-                value, i = s[i + 1 : close], close + 1
-            else:
-                bare = _UNQUOTED.search(s, i)
-                value = s[i : bare.start()] if bare else s[i:]
-                i = bare.start() if bare else n
-        attrs.append((key.group().lower(), None if value is None else _clean_text(value)))
-
-
 class _Lexer:
     """Tags and text of lenient HTML; a ``<`` that starts no tag is text."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.unfound: set[str] = set()  # terminators known to be absent from the rest
+        self.absent_after: dict[str, int] = {}  # a terminator found nowhere after this index
 
     def _find(self, needle: str, start: int) -> int:
-        if needle in self.unfound:
+        """``source.find`` that searches no stretch twice in vain (linear time on garbage)."""
+        if start >= self.absent_after.get(needle, len(self.source) + 1):
             return -1
         found = self.source.find(needle, start)
         if found < 0:
-            self.unfound.add(needle)
+            self.absent_after[needle] = start
         return found
 
     def _skip_markup(self, lt: int) -> int | None:
@@ -314,13 +278,50 @@ class _Lexer:
             return None if close < 0 else close + 1
         return None
 
+    def _parse_tag(self, start: int) -> tuple[int, _Raw] | None:
+        """The tag at ``source[start] == '<'``, or ``None`` when it is text."""
+        s = self.source
+        head = _TAG_HEAD.match(s, start)
+        if head is None or head.group(2).lower() not in _KNOWN_TAGS:
+            return None
+        name, closing, i, n = head.group(2).lower(), bool(head.group(1)), head.end(), len(s)
+        if i < n and not (s[i].isspace() or s[i] in "/>"):
+            return None
+        attrs: list[tuple[str, str | None]] = []
+        while True:
+            i = _skip_ws(s, i)
+            if i >= n or s[i] == "<":
+                return None
+            if s[i] == ">":
+                return i + 1, _Raw("close" if closing else "open", name, tuple(attrs))
+            if s.startswith("/>", i):
+                return i + 2, _Raw("close" if closing else "void", name, tuple(attrs))
+            key = _ATTR_NAME.match(s, i)
+            if key is None:
+                i += 1  # a stray / " ' or =
+                continue
+            i = _skip_ws(s, key.end())
+            value: str | None = None
+            if i < n and s[i] == "=":
+                i = _skip_ws(s, i + 1)
+                if i < n and s[i] in "\"'":
+                    close = self._find(s[i], i + 1)
+                    if close < 0:
+                        return None
+                    value, i = s[i + 1 : close], close + 1
+                else:
+                    bare = _UNQUOTED.search(s, i)
+                    value = s[i : bare.start()] if bare else s[i:]
+                    i = bare.start() if bare else n
+            attrs.append((key.group().lower(), None if value is None else _clean_text(value)))
+
     def __iter__(self) -> Iterator[_Raw]:
         source = self.source
         i = text_from = 0
         n = len(source)
         while (lt := source.find("<", i)) >= 0:
             skip_to = self._skip_markup(lt)
-            parsed = None if skip_to is not None else _parse_tag(source, lt)
+            parsed = None if skip_to is not None else self._parse_tag(lt)
             if parsed is not None:
                 skip_to = parsed[0]
             if skip_to is None:
@@ -395,10 +396,9 @@ def _canonical(raw: _Raw, stack: list[_Frame]) -> _Open | None:
         emoji_id = (attrs.get("emoji-id") or "").strip()
         valid = _EMOJI_ID.fullmatch(emoji_id) and int(emoji_id)
         return _Open("tg-emoji", (("emoji-id", emoji_id),)) if valid else None
-    if name == "code" and inside_pre:
+    if name == "code" and inside_pre:  # only to name the block's language
         language = (attrs.get("class") or "").strip()
-        if _LANGUAGE.fullmatch(language):
-            return _Open("code", (("class", language),))
+        return _Open("code", (("class", language),)) if _LANGUAGE.fullmatch(language) else None
     if name == "blockquote" and "expandable" in attrs:
         return _Open("blockquote", (("expandable", None),))
     return _Open(name)
@@ -409,34 +409,39 @@ class _Builder:
 
     def __init__(self) -> None:
         self.out: list[_Token] = []
+        self.texts: list[int] = []  # indices of the texts in out
         self.stack: list[_Frame] = []
         self.strip_next = False  # whitespace after a block break is layout, not text
+
+    def emit(self, text: str) -> None:
+        self.texts.append(len(self.out))
+        self.out.append(text)
 
     def text(self, text: str) -> None:
         if self.strip_next:
             text = text.lstrip()
             self.strip_next = not text
         if text:
-            self.out.append(text)
+            self.emit(text)
 
     def brk(self, newlines: int) -> None:
         """A block boundary: at least ``newlines`` newlines, nothing at the start."""
-        out = self.out
         existing = 0
         while True:
-            last = next((j for j in range(len(out) - 1, -1, -1) if isinstance(out[j], str)), None)
-            if last is None:
+            if not self.texts:
                 self.strip_next = True
                 return
-            text = out[last]
+            last = self.texts[-1]
+            text = self.out[last]
             assert isinstance(text, str)
             kept = text.rstrip()
             existing = max(existing, text[len(kept) :].count("\n"))
             if kept:
-                out[last] = kept
+                self.out[last] = kept
                 break
-            del out[last]
-        out.append("\n" * min(2, max(newlines, existing)))
+            del self.out[last]  # only tags follow it: no other index moves
+            self.texts.pop()
+        self.emit("\n" * min(2, max(newlines, existing)))
         self.strip_next = True
 
     def open(self, raw: _Raw) -> None:
@@ -474,7 +479,7 @@ class _Builder:
             if raw.kind != "close":
                 self.brk(1)
                 if raw.name == "li":
-                    self.out.append("• ")
+                    self.emit("• ")
         elif raw.kind == "open" and (
             raw.name in _ALLOWED or raw.name in _GROUP or raw.name == "span"
         ):
@@ -492,27 +497,29 @@ class _Builder:
 
 def _tidy_tokens(tokens: list[_Token]) -> list[_Token]:
     """Adjacent texts merged, elements without text dropped, the ends stripped of whitespace."""
-    out: list[_Token] = []
-    for token in tokens:
-        if isinstance(token, str):
-            if not token:
+    while True:
+        out: list[_Token] = []
+        for token in tokens:
+            if isinstance(token, str):
+                if not token:
+                    continue
+                if out and isinstance(out[-1], str):
+                    out[-1] += token
+                    continue
+            elif isinstance(token, _Close) and out and isinstance(out[-1], _Open):
+                out.pop()  # an empty element
                 continue
-            if out and isinstance(out[-1], str):
-                out[-1] += token
-                continue
-        elif isinstance(token, _Close) and out and isinstance(out[-1], _Open):
-            out.pop()  # an empty element
-            continue
-        out.append(token)
-    for step in (1, -1):
-        texts = [j for j, token in enumerate(out) if isinstance(token, str)][::step]
-        for j in texts:
-            text = out[j]
-            assert isinstance(text, str)
-            out[j] = text.lstrip() if step == 1 else text.rstrip()
-            if out[j]:
-                break
-    return out if all(out) else _tidy_tokens(out)
+            out.append(token)
+        for step in (1, -1):
+            for j in [j for j, token in enumerate(out) if isinstance(token, str)][::step]:
+                text = out[j]
+                assert isinstance(text, str)
+                out[j] = text.lstrip() if step == 1 else text.rstrip()
+                if out[j]:
+                    break
+        if all(out):  # stripping emptied nothing: done
+            return out
+        tokens = out
 
 
 def _parse(html: str, *, model_output: bool = False) -> list[_Token]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.forwarding.filters import FilterSpec
+from bot.forwarding.prompts import AI_STEP_TYPES
 from bot.forwarding.spec import ChatRef
 from models import Rule
 
@@ -60,6 +61,7 @@ class RuleIndex:
         self._by_source: dict[tuple[int, int], tuple[RuleView, ...]] = {}
         self._chats: frozenset[int] = frozenset()
         self._by_id: dict[int, RuleView] = {}
+        self._with_ai: list[RuleView] = []
         self.version = 0
 
     def build(self, rules: Iterable[RuleView]) -> None:
@@ -75,6 +77,13 @@ class RuleIndex:
         self._by_source = {key: tuple(value) for key, value in by_source.items()}
         self._chats = frozenset(chat for chat, _ in self._by_source)
         self._by_id = by_id
+        self._with_ai = [
+            r
+            for r in by_id.values()
+            if r.active
+            and r.mode == "copy"
+            and any(s.get("type") in AI_STEP_TYPES for s in r.steps)
+        ]
         self.version += 1
 
     async def reload(self) -> None:
@@ -91,6 +100,10 @@ class RuleIndex:
             return whole
         topic = self._by_source.get((chat_id, thread_id), _NO_RULES)
         return whole + topic if whole and topic else whole or topic
+
+    def with_ai_steps(self) -> list[RuleView]:
+        """Active copy-mode rules with at least one AI step (the workers look ahead for them)."""
+        return self._with_ai
 
     def get(self, rule_id: int) -> RuleView | None:
         return self._by_id.get(rule_id)

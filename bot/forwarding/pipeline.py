@@ -24,6 +24,7 @@ from bot.forwarding.filters import FilterSpec, check, validation_message
 from bot.forwarding.formatting import fit, html_to_text, links_of, sanitize_html, visible_length
 from bot.forwarding.post import Post
 from bot.forwarding.prompts import (
+    AI_STEP_TYPES,
     AiFilter,
     CustomPrompt,
     Rewrite,
@@ -45,7 +46,6 @@ from bot.forwarding.textsteps import (
 from bot.forwarding.textsteps import describe_step as describe_text_step
 
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
-AI_TYPES = frozenset({"rewrite", "summarize", "translate", "custom", "ai_filter"})
 
 
 class FilterAgain(BaseModel):
@@ -105,7 +105,7 @@ def describe_steps(raw: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def uses_ai(raw: Sequence[dict[str, Any]]) -> bool:
-    return any(step.get("type") in AI_TYPES for step in raw)
+    return any(step.get("type") in AI_STEP_TYPES for step in raw)
 
 
 def _filter_lines(spec: FilterSpec) -> list[str]:

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+AI_STEP_TYPES = frozenset({"rewrite", "summarize", "translate", "custom", "ai_filter"})
 PROMPT_VERSION = 1
 
 MAX_TONE = 40

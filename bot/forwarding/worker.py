@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -29,7 +30,7 @@ from bot.forwarding import pipeline
 from bot.forwarding.ai import AiClient, AiRejected, AiUnavailable
 from bot.forwarding.formatting import to_html
 from bot.forwarding.index import RuleIndex, RuleView
-from bot.forwarding.outbox import HELD, REVIEW, Claimed, Outbox
+from bot.forwarding.outbox import HELD, PENDING, REVIEW, Claimed, Outbox
 from bot.forwarding.post import Post
 from bot.forwarding.ratelimit import RateLimiter
 from bot.forwarding.regexguard import RegexRejected
@@ -40,6 +41,8 @@ from models import Delivery
 log = get_logger(__name__)
 
 MAX_ATTEMPTS = 8
+LOOK_AHEAD = 500  # queued deliveries looked at for AI steps to run early (warming the cache)
+LOOK_AHEAD_IDLE_S = 0.5
 AI_HOLD_S = 30.0  # a held post asks the AI again after this long
 IDLE_POLL_S = 1.0
 REAP_EVERY_S = 30.0
@@ -88,15 +91,19 @@ class Workers:
         self.sent = 0
         self.failed = 0
         self._wake = asyncio.Event()
+        self._ahead = asyncio.Event()
+        self._warmed: set[tuple[int, int, str]] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
         self._wake.set()
+        self._ahead.set()
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._loop(n)) for n in range(self.concurrency)]
         self._tasks.append(asyncio.create_task(self._reaper()))
+        self._tasks.append(asyncio.create_task(self._look_ahead()))
 
     async def stop(self, timeout: float) -> None:
         """Stop claiming, let sends in progress finish, hand back the rest."""
@@ -190,23 +197,9 @@ class Workers:
         needs = rule.steps and rule.mode == "copy" and "transformed" not in payload
         if not needs or (item.kind == "edit" and rule.edit_policy == "ignore"):
             return item
-        html = to_html(payload.get("text", ""), entities_of(payload.get("entities")))
-        post = Post(
-            chat_id=item.source_chat_id,
-            message_ids=item.source_message_ids,
-            text=payload.get("text", ""),
-            media_kinds=frozenset(payload.get("media_kinds", ())),
-        )
         try:
-            outcome = await pipeline.run(
-                rule.steps,
-                html,
-                ctx=pipeline.context_of(payload, item.source_chat_id, item.source_message_ids[0]),
-                ai=self.ai,
-                model=rule.ai_model,
-                limit=pipeline.CAPTION_LIMIT if payload.get("has_media") else pipeline.TEXT_LIMIT,
-                allow_new_links=rule.allow_new_links,
-                post=post,
+            outcome = await self._run_steps(
+                rule, payload, item.source_chat_id, item.source_message_ids
             )
         except AiUnavailable as error:
             return await self._ai_down(item, rule, error.reason)
@@ -226,6 +219,74 @@ class Workers:
             log.info("delivery_filtered", delivery_id=item.id, reason=outcome.filtered_by)
             return None
         return dataclasses.replace(item, payload={**payload, "transformed": {"html": outcome.html}})
+
+    async def _run_steps(
+        self,
+        rule: RuleView,
+        payload: dict[str, Any],
+        chat_id: int,
+        message_ids: tuple[int, ...],
+    ) -> pipeline.Outcome:
+        html = to_html(payload.get("text", ""), entities_of(payload.get("entities")))
+        post = Post(
+            chat_id=chat_id,
+            message_ids=message_ids,
+            text=payload.get("text", ""),
+            media_kinds=frozenset(payload.get("media_kinds", ())),
+        )
+        return await pipeline.run(
+            rule.steps,
+            html,
+            ctx=pipeline.context_of(payload, chat_id, message_ids[0]),
+            ai=self.ai,
+            model=rule.ai_model,
+            limit=pipeline.CAPTION_LIMIT if payload.get("has_media") else pipeline.TEXT_LIMIT,
+            allow_new_links=rule.allow_new_links,
+            post=post,
+        )
+
+    async def _look_ahead(self) -> None:
+        """Warm the AI cache for deliveries still queued behind others of their chat.
+
+        Order per destination means a delivery is transformed only when it is at the head of
+        its chat's queue; with a slow model that would serialise the queue. Running the same
+        steps early for what waits (each distinct post once: the client shares identical calls)
+        makes the transform at the head a cache hit. Nothing is written: failures here are
+        ignored and met again, with the rule's policy, when the delivery is claimed.
+        """
+        running: set[asyncio.Task[None]] = set()
+        while not self._stopping.is_set():
+            rules = {r.id: r for r in self.index.with_ai_steps()} if self.ai else {}
+            if rules:
+                rows = (
+                    await Delivery.filter(
+                        status=PENDING, rule_id__in=list(rules), kind__in=("post", "album")
+                    )
+                    .order_by("id")
+                    .limit(LOOK_AHEAD)
+                    .values("rule_id", "source_chat_id", "unit", "source_message_ids", "payload")
+                )
+                for row in rows:
+                    key = (row["rule_id"], row["source_chat_id"], row["unit"])
+                    if key in self._warmed or "transformed" in row["payload"]:
+                        continue  # each post once, not once per destination
+                    self._warmed.add(key)
+                    task = asyncio.create_task(self._warm(rules[row["rule_id"]], row))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if len(self._warmed) > 50_000:
+                    self._warmed.clear()
+            self._ahead.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._ahead.wait(), LOOK_AHEAD_IDLE_S)
+        for task in running:
+            task.cancel()
+
+    async def _warm(self, rule: RuleView, row: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):
+            await self._run_steps(
+                rule, row["payload"], row["source_chat_id"], tuple(row["source_message_ids"])
+            )
 
     async def _ai_down(self, item: Claimed, rule: RuleView, reason: str) -> Claimed | None:
         """The rule's policy for a post whose AI step can't run now."""

@@ -92,7 +92,6 @@ async def test_status_shows_the_figures_after_a_post_is_delivered(chats: World) 
         await wait_until(lambda: workers.sent == 1, message="the worker counted the send")
 
         text = (await status(chats, app))["text"]
-        print(text)
 
         me = app.services.cluster.name
         assert f"Polling Telegram: this process ({me})" in text
@@ -122,7 +121,11 @@ async def test_a_dead_delivery_is_listed_and_retry_sends_it(chats: World) -> Non
 
         assert answer == f"Delivery #{dead_id} goes out again now."
         await chats.tg.wait_for(lambda: chats.texts(DEST) == ["lost post"])
-        await wait_until(lambda: Delivery.filter(id=dead_id, status=SENT).exists())
+
+        async def sent() -> bool:
+            return await Delivery.filter(id=dead_id, status=SENT).exists()
+
+        await wait_until(sent, message="the retried delivery sent")
         refreshed = current(chats, message)
         assert "Dead deliveries: 0" in refreshed["text"]
         assert buttons(refreshed) == ["stat:r:0"]
