@@ -20,10 +20,10 @@ from bot.wizard.keyboards import (
     media_keyboard,
     next_in_cycle,
 )
-from bot.wizard.nav import NewRule, advance, show
+from bot.wizard.nav import NOT_A_COMMAND, NewRule, advance, show
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(F.chat.type == "private", NOT_A_COMMAND)
 
 DEDUP_CYCLE = (None, 60, 1440)
 ORIGINS = ("any", "original", "forwarded")

@@ -30,10 +30,19 @@ from bot.wizard.keyboards import (
     confirm_keyboard,
     next_in_cycle,
 )
-from bot.wizard.nav import MAX_CHATS, RULE_FIELDS, NewRule, advance, fresh, go_back, show
+from bot.wizard.nav import (
+    MAX_CHATS,
+    NOT_A_COMMAND,
+    RULE_FIELDS,
+    NewRule,
+    advance,
+    fresh,
+    go_back,
+    show,
+)
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(F.chat.type == "private", NOT_A_COMMAND)
 
 
 @router.message(Command("newrule"))
@@ -234,6 +243,17 @@ async def save(
         f"✅ Rule #{rule.id} “{escape(rule.name)}” {verb}. See it in /rules.",
         reply_markup=ReplyKeyboardRemove(),
     )
+
+
+@router.message(NewRule.mode)
+@router.message(NewRule.filters)
+@router.message(NewRule.media)
+@router.message(NewRule.steps)
+@router.message(NewRule.step_choice)
+@router.message(NewRule.confirm)
+async def buttons_expected(message: Message) -> None:
+    """A message where the step is answered with its buttons: a hint, the step stays."""
+    await message.answer("Use the buttons of the last message, or ✖ Cancel (/cancel).")
 
 
 @router.callback_query(WizardCb.filter(), F.message.as_("message"))

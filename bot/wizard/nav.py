@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -23,6 +24,9 @@ from bot.wizard.keyboards import (
     preview_keyboard,
     steps_keyboard,
 )
+
+# Another command typed in the middle of the wizard goes to its feature (/newrule restarts).
+NOT_A_COMMAND = ~F.text.startswith("/") | F.text.startswith("/newrule")
 
 MAX_CHATS = 50  # per list, as the rules service allows
 MAX_STEPS = 20

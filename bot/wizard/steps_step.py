@@ -21,10 +21,10 @@ from bot.wizard.keyboards import (
     input_keyboard,
     steps_keyboard,
 )
-from bot.wizard.nav import MAX_STEPS, NewRule, advance, show
+from bot.wizard.nav import MAX_STEPS, NOT_A_COMMAND, NewRule, advance, show
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(F.chat.type == "private", NOT_A_COMMAND)
 
 _NO_SETTINGS = {"remove_links", "remove_mentions", "remove_hashtags"}
 _CHOICES: dict[str, tuple[str, tuple[Any, ...], str]] = {

@@ -100,6 +100,7 @@ async def test_the_owner_builds_a_rule_in_the_wizard_and_it_forwards(chats: Worl
         # Back returns to the previous step with what was chosen kept.
         assert "Destinations" in await owner.presses("Back")
         assert "How to send" in await owner.says("✅ Done")
+        assert "Use the buttons" in await owner.says("copy please")  # typed where a button is asked
         assert "Filters" in await owner.presses("Copy")
 
         # Filters: a typed keyword list; a catastrophic regex refused; a good one kept.
@@ -160,6 +161,9 @@ async def test_cancel_and_a_restart_in_the_middle_of_the_wizard(chats: World) ->
         owner = Owner(chats, app)
         assert "Destinations" in await owner.says("✅ Done")  # the source chosen before is kept
         assert "Digest" in await owner.says("@digest_es")
+        # Another command in the middle goes to its feature; the wizard waits.
+        assert "/newrule" in await owner.says("/rules")
+        assert "already on the list" in await owner.says("@digest_es")
         # A button from another step is refused; nothing changes.
         assert "another step" in await owner.presses("", forge="wz:save:")
         assert "Cancelled" in await owner.says("✖ Cancel")
