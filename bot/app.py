@@ -132,6 +132,10 @@ class BotApp:
     def request_stop(self) -> None:
         self._stop.set()
 
+    async def idle(self, timeout: float) -> bool:
+        """Whether every update received so far has been handled (waits up to ``timeout``)."""
+        return await self.inflight.wait_idle(timeout)
+
     async def run(self) -> int:
         """Run until stopped; the process exit code."""
         if self.handle_signals:

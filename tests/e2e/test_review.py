@@ -64,7 +64,7 @@ async def test_review_approve_edit_and_skip(chats: World) -> None:
             forge=True,
         )
         answer = await tg.wait_for(lambda: tg.callback_answer(again))
-        assert "already" in answer["text"]
+        assert answer is not None and "already" in answer["text"]
 
         decisions = [
             (d.action, d.rule_id, d.user_id) for d in await ReviewDecision.all().order_by("id")
@@ -90,7 +90,7 @@ async def test_a_stranger_cannot_decide_a_review(chats: World) -> None:
         data = preview["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         query = tg.press_button(STRANGER, preview, data, forge=True)
         answer = await tg.wait_for(lambda: tg.callback_answer(query))
-        assert "private" in answer["text"]
+        assert answer is not None and "private" in answer["text"]
         await settle(chats, app)
         assert await ReviewDecision.all().count() == 0
     assert chats.replies(DEST_A) == []
