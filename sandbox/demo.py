@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.app import BotApp
 from bot.config import Settings
 from bot.logging import configure_logging
 from sandbox.groq import GroqStandIn
+from sandbox.person import Person, Reply
 from sandbox.telegram import TelegramStandIn
 
 TOKEN = "700000:DEMO-TOKEN-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 700000
 OWNER, STRANGER = 1001, 2002
 ALERTS = -1001000000900
-NEWS, DIGEST, ARCHIVE = -1001000000101, -1001000000201, -1001000000202
+NEWS, DIGEST, ARCHIVE, MIRROR = -1001000000101, -1001000000201, -1001000000202, -1001000000203
 
 
 class Transcript:
@@ -39,6 +40,14 @@ class Transcript:
     def channel(self, title: str, text: str) -> None:
         print(f"  [{title}] posts: {text}")
 
+    def wizard(self, action: str, reply: Reply) -> None:
+        """One wizard step: what the owner did, the first lines of what the bot answered."""
+        fresh = [m.get("text") or "" for m in reply.messages]
+        answer = fresh[0] if fresh else reply.notice or reply.edited
+        lines = [line for line in answer.splitlines() if line.strip()][:2]
+        shown = " / ".join(line.strip() for line in lines)
+        print(f"  Olivia: {action}\n      bot: {shown[:150]}")
+
     def new_in(self, chat_id: int, label: str) -> list[dict[str, Any]]:
         """Print what the bot sent to a chat since last time."""
         messages = self.tg.bot_messages(chat_id) if self._exists(chat_id) else []
@@ -53,6 +62,9 @@ class Transcript:
             print(f"  bot → {label}: {f'[{kind}]{album} ' if kind else ''}{shown}{edited}")
         return fresh
 
+    def mark_read(self, chat_id: int) -> None:
+        self.seen[chat_id] = len(self.tg.bot_messages(chat_id))
+
     def _exists(self, chat_id: int) -> bool:
         try:
             self.tg.bot_messages(chat_id)
@@ -63,11 +75,6 @@ class Transcript:
 
 async def _until(condition: Callable[[], Any], tg: TelegramStandIn, timeout: float = 15) -> None:
     await tg.wait_for(condition, timeout=timeout)
-
-
-async def _handled(tg: TelegramStandIn, app: BotApp) -> None:
-    await tg.wait_for(lambda: not tg.pending_updates() and tg.is_polling(), timeout=15)
-    await app.inflight.wait_idle(15)
 
 
 async def run_demo() -> int:
@@ -90,8 +97,13 @@ async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> i
     tg.add_user(STRANGER, first_name="Stan", username="stan")
     tg.add_chat("supergroup", "Alerts", chat_id=ALERTS)
     tg.set_member(ALERTS, BOT_ID, "member")
-    for chat_id, title in ((NEWS, "Tech News"), (DIGEST, "Daily Digest"), (ARCHIVE, "Archive")):
-        tg.add_chat("channel", title, chat_id=chat_id)
+    for chat_id, title, username in (
+        (NEWS, "Tech News", "tech_news"),
+        (DIGEST, "Digest ES", "digest_es"),
+        (ARCHIVE, "Archive", None),
+        (MIRROR, "Mirror", None),
+    ):
+        tg.add_chat("channel", title, chat_id=chat_id, username=username)
         tg.set_member(chat_id, BOT_ID, "administrator", can_post_messages=True)
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
@@ -131,72 +143,130 @@ async def _wait_started(app: BotApp, task: asyncio.Task[int]) -> None:
 async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
     assert app.services is not None
     rules = app.services.rules
+    owner = Person(tg, app, OWNER)
 
     out.section("The owner says hello")
     out.person(OWNER, "/start")
     tg.user_sends(OWNER, "/start")
-    await _until(lambda: tg.bot_messages(OWNER), tg)
+    await owner.settle()
     out.new_in(OWNER, "Olivia")
 
     out.section("A stranger tries three commands: one polite refusal, nothing else")
     for command in ("/start", "/rules", "/help"):
         out.person(STRANGER, command)
         tg.user_sends(STRANGER, command)
-    await _handled(tg, app)
+    await owner.settle()
     out.new_in(STRANGER, "Stan")
 
-    out.section("A rule: Tech News → Daily Digest and Archive (until the wizard lands)")
-    rule = await rules.create(
+    out.section("The owner builds a rule in the /newrule wizard")
+    steps: list[tuple[str, Callable[[], Awaitable[Reply]]]] = [
+        ("/newrule", lambda: owner.says("/newrule")),
+        (
+            "picks “Tech News” with the chat picker",
+            lambda: owner.says(
+                chat_shared={"request_id": 1, "chat_id": NEWS, "title": "Tech News"}
+            ),
+        ),
+        ("✅ Done", lambda: owner.says("✅ Done")),
+        ("sends @digest_es", lambda: owner.says("@digest_es")),
+        ("✅ Done", lambda: owner.says("✅ Done")),
+        ("[📋 Copy]", lambda: owner.presses("Copy")),
+        ("[➕ Must contain]", lambda: owner.presses("Must contain")),
+        ("python", lambda: owner.says("python")),
+        ("[Continue]", lambda: owner.presses("Continue")),
+        ("[🌐 Translate]", lambda: owner.presses("Translate")),
+        ("[Spanish]", lambda: owner.presses("Spanish")),
+        ("[Continue]", lambda: owner.presses("Continue")),
+        ("tries a sample: “Python is fun”", lambda: owner.says("Python is fun")),
+        ("[Skip]", lambda: owner.presses("Skip")),
+        ("Python in Spanish", lambda: owner.says("Python in Spanish")),
+        ("[👀 Review before posting]", lambda: owner.presses("Review before posting")),
+        ("[💾 Save rule]", lambda: owner.presses("Save rule")),
+    ]
+    for action, act in steps:
+        reply = await act()
+        out.wizard(action, reply)
+    out.mark_read(OWNER)
+
+    out.section("A second rule, from the rules service: AI filter and summary into Archive")
+    await rules.create(
         {
-            "name": "tech",
+            "name": "Python digest",
             "sources": [{"chat_id": NEWS, "title": "Tech News"}],
-            "destinations": [
-                {"chat_id": DIGEST, "title": "Daily Digest"},
-                {"chat_id": ARCHIVE, "title": "Archive"},
+            "destinations": [{"chat_id": ARCHIVE, "title": "Archive"}],
+            "steps": [
+                {"type": "ai_filter", "topic": "python"},
+                {"type": "summarize", "max_chars": 80},
             ],
+        },
+        created_by=OWNER,
+    )
+    print(
+        "  rule “Python digest”: only posts the AI finds are about Python, summarized to 80 characters"
+    )
+    await rules.create(
+        {
+            "name": "Mirror",
+            "sources": [{"chat_id": NEWS, "title": "Tech News"}],
+            "destinations": [{"chat_id": MIRROR, "title": "Mirror"}],
             "filters": {"exclude_keywords": ["sponsored"]},
         },
         created_by=OWNER,
     )
-    print(f"  rule #{rule.id} “{rule.name}”: copy mode, edits followed in place, skips “sponsored”")
+    print("  rule “Mirror”: everything but “sponsored” posts, copied as is")
 
-    out.section("A channel post reaches both destinations")
-    post = tg.channel_post(NEWS, "<b>Python 3.14</b> is out", parse_mode="HTML")
-    out.channel("Tech News", "Python 3.14 is out (bold title)")
-    await _both(tg, 1)
-    out.new_in(DIGEST, "Daily Digest")
+    out.section("A channel post: reviewed, translated, summarized and mirrored")
+    post = tg.channel_post(
+        NEWS,
+        "<b>Python 3.14 is out.</b> Free-threading is now supported and the REPL got colours.",
+        parse_mode="HTML",
+    )
+    out.channel("Tech News", "Python 3.14 is out. Free-threading is now supported … (bold title)")
+    await _until(lambda: _count(tg, MIRROR) >= 1 and _count(tg, ARCHIVE) >= 1, tg)
+    out.new_in(MIRROR, "Mirror")
     out.new_in(ARCHIVE, "Archive")
+    await _until(
+        lambda: any("👀 Review" in (m.get("text") or "") for m in tg.bot_messages(OWNER)), tg
+    )
+    out.new_in(OWNER, "Olivia")
+    out.wizard("[✅ Approve]", await owner.presses("Approve"))
+    await _until(lambda: _count(tg, DIGEST) >= 1, tg)
+    out.new_in(DIGEST, "Digest ES")
 
-    out.section("A sponsored post is filtered out")
+    out.section("Off-topic and sponsored posts")
+    tg.channel_post(NEWS, "Football: the local team won 2-1")
+    out.channel("Tech News", "Football: the local team won 2-1")
     tg.channel_post(NEWS, "Sponsored: buy our course")
     out.channel("Tech News", "Sponsored: buy our course")
-    await _handled(tg, app)
-    print(f"  (filtered at ingest: {app.services.ingest.stats.filtered} post(s) so far)")
+    await _until(lambda: _count(tg, MIRROR) >= 2, tg)
+    await owner.settle()
+    out.new_in(MIRROR, "Mirror")
+    await _until(lambda: app.services is not None and app.services.workers.sent >= 4, tg)
+    print("  Archive: nothing (the AI filter said the football post is not about Python)")
+    print("  Digest ES: nothing (no “python” in either); Mirror skipped the sponsored one")
 
     out.section("An album arrives as one album, in order")
     tg.post_album(
         NEWS, [{"photo": True, "caption": "Conference photos"}, {"photo": True}, {"photo": True}]
     )
     out.channel("Tech News", "an album of 3 photos")
-    await _both(tg, 4)
-    out.new_in(DIGEST, "Daily Digest")
-    out.new_in(ARCHIVE, "Archive")
+    await _until(lambda: _count(tg, MIRROR) >= 5, tg, timeout=30)
+    out.new_in(MIRROR, "Mirror")
 
-    out.section("An edit in the source follows to every copy")
-    tg.edit_post(NEWS, post["message_id"], text="Python 3.14 is out (and 3.13.9)")
+    out.section("An edit in the source follows to the copies")
+    tg.edit_post(NEWS, post["message_id"], text="Python 3.14 is out (and 3.13.9 too).")
     out.channel("Tech News", "edits its first post")
-    await _until(lambda: all(_edited(tg, chat) for chat in (DIGEST, ARCHIVE)), tg)
-    for chat, label in ((DIGEST, "Daily Digest"), (ARCHIVE, "Archive")):
+    await _until(lambda: all(_edited(tg, chat) for chat in (MIRROR, DIGEST)), tg, timeout=30)
+    for chat, label in ((MIRROR, "Mirror"), (DIGEST, "Digest ES")):
         first = tg.bot_messages(chat)[0]
         print(f"  {label} now shows: {first['text']} (edited)")
 
 
-async def _both(tg: TelegramStandIn, count: int) -> None:
-    await _until(
-        lambda: len(tg.bot_messages(DIGEST)) >= count and len(tg.bot_messages(ARCHIVE)) >= count,
-        tg,
-        timeout=30,
-    )
+def _count(tg: TelegramStandIn, chat_id: int) -> int:
+    try:
+        return len(tg.bot_messages(chat_id))
+    except ValueError:
+        return 0
 
 
 def _edited(tg: TelegramStandIn, chat_id: int) -> bool:

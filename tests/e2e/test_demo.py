@@ -24,7 +24,10 @@ async def test_the_offline_demo_runs_without_credentials_on_sqlite() -> None:
     text = out.decode()
     assert proc.returncode == 0, text
     assert text.count("Sorry, this is a private bot") == 1
-    assert text.count("bot → Daily Digest: Python 3.14 is out") == 1
-    assert text.count("[photo] (album)") == 6
-    assert "Archive now shows: Python 3.14 is out (and 3.13.9) (edited)" in text
+    assert "saved and active" in text  # the wizard, walked to the end
+    assert "bot → Archive: [summary] Python 3.14 is out." in text
+    assert "bot → Digest ES: [Spanish] Python 3.14 is out." in text  # after the review approval
+    assert "Archive: nothing (the AI filter" in text
+    assert text.count("[photo] (album)") == 3
+    assert "Digest ES now shows: [Spanish] Python 3.14 is out (and 3.13.9 too). (edited)" in text
     assert ", 0 refused by the specification; exit 0" in text
