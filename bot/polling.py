@@ -3,7 +3,8 @@
 aiogram's own polling confirms an update (by asking for the next offset) while its handler may
 still be running, so a crash at the wrong moment loses it. Here a batch from getUpdates is fed to
 the Dispatcher first (updates of one chat in order, different chats concurrently) and only then is
-the offset moved on. A crash means a replay, which the outbox's unique key makes harmless.
+the offset moved on. A crash means a replay, which the outbox's unique key makes harmless. The
+deliveries of a batch are written in one statement at its end (``enqueue.batch``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError
 from aiogram.types import Update
 
+from bot.forwarding import enqueue
 from bot.logging import get_logger
 
 log = get_logger(__name__)
@@ -65,7 +67,7 @@ class Poller:
                 await self._pause(stop, delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            if updates and not await self.feed(updates):
+            if updates and not await self._handle(updates):
                 # A post could not be stored: keep the offset, fetch the batch again.
                 log.warning("batch_retry", retry_in=delay)
                 await self._pause(stop, delay)
@@ -75,6 +77,15 @@ class Poller:
             if updates:
                 self.offset = updates[-1].update_id + 1
         await self._confirm()
+
+    async def _handle(self, updates: Sequence[Update]) -> bool:
+        """Feed a batch as one unit of work: its deliveries are written in one statement."""
+        try:
+            async with enqueue.batch():
+                return await self.feed(updates)
+        except Exception:
+            log.exception("batch_not_stored")
+            return False
 
     async def feed(self, updates: Sequence[Update]) -> bool:
         """Handle a batch; False when some update must be fetched again."""

@@ -17,6 +17,7 @@ from aiogram.types import Message
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.forwarding.enqueue import NewDelivery, current_batch, insert
 from bot.forwarding.filters import check, content_fingerprint
 from bot.forwarding.index import RuleIndex, RuleView
 from bot.forwarding.outbox import PENDING, REVIEW
@@ -167,7 +168,7 @@ class Ingest:
                     self.stats.duplicates += 1
                     continue
                 rows.append(
-                    Delivery(
+                    NewDelivery(
                         rule_id=rule.id,
                         dest_chat_id=dest.chat_id,
                         dest_thread_id=dest.thread_id or 0,
@@ -177,7 +178,6 @@ class Ingest:
                         kind="post",
                         payload=payload,
                         content_hash=fingerprint,
-                        status=PENDING,
                         due_at=now + (ALBUM_GRACE_S if post.media_group_id else 0.0),
                         created_at=now,
                     )
@@ -187,8 +187,6 @@ class Ingest:
         else:
             added = await self._insert(rows)
         self.stats.enqueued += added
-        if added:
-            self.on_enqueue()
         return added
 
     async def edit(self, message: Message) -> int:
@@ -202,7 +200,7 @@ class Ingest:
         stamp = message.edit_date or int(self.clock())
         now = self.clock()
         rows = [
-            Delivery(
+            NewDelivery(
                 rule_id=rule.id,
                 dest_chat_id=dest.chat_id,
                 dest_thread_id=dest.thread_id or 0,
@@ -211,16 +209,14 @@ class Ingest:
                 source_message_ids=[message.message_id],
                 kind="edit",
                 payload=payload,
+                content_hash=None,
                 due_at=now,
                 created_at=now,
             )
             for rule in rules
             for dest in rule.destinations
         ]
-        added = await self._insert(rows)
-        if added:
-            self.on_enqueue()
-        return added
+        return await self._insert(rows)
 
     async def _passes(self, rule: RuleView, post: Post) -> bool:
         verdict = check(rule.filters, post)
@@ -234,20 +230,33 @@ class Ingest:
 
     @staticmethod
     async def _seen_recently(dest_chat_id: int, fingerprint: str, since: float) -> bool:
+        pending = current_batch.get()
+        if pending is not None:
+            if (dest_chat_id, fingerprint) in pending.fingerprints:
+                return True
+            pending.fingerprints.add((dest_chat_id, fingerprint))
         return await Delivery.filter(
             dest_chat_id=dest_chat_id, content_hash=fingerprint, created_at__gte=since
         ).exists()
 
-    @staticmethod
-    async def _insert(rows: list[Delivery]) -> int:
-        """One statement for all rows; a row already there (a replay) is left alone."""
-        if rows:
-            await Delivery.bulk_create(rows, ignore_conflicts=True)
+    async def _insert(self, rows: list[NewDelivery]) -> int:
+        """Into the polling batch's single statement, or at once outside a batch. A row already
+        there (a replay) is left alone by the database. Workers are woken once it is written."""
+        pending = current_batch.get()
+        if pending is not None:
+            pending.rows.extend(rows)
+            pending.after_flush.add(self.on_enqueue)
+        elif rows:
+            await insert(rows)
+            self.on_enqueue()
         return len(rows)
 
-    async def _join_albums(self, rows: list[Delivery], group_id: str, message_id: int) -> int:
+    async def _join_albums(self, new: list[NewDelivery], group_id: str, message_id: int) -> int:
+        pending = current_batch.get()
+        if pending is not None:
+            await pending.flush()  # what came before the album is written before it: order kept
         added = 0
-        for row in rows:
+        for row in (Delivery(**item._asdict(), status=PENDING) for item in new):
             row.unit = f"g:{group_id}"
             for _ in range(3):  # a sibling may create the row between our read and our write
                 try:
@@ -255,6 +264,7 @@ class Ingest:
                     break
                 except IntegrityError:
                     continue
+        self.on_enqueue()
         return added
 
     async def _join_album(self, row: Delivery, message_id: int) -> int:
@@ -281,7 +291,7 @@ class Ingest:
             if existing.status not in (PENDING, REVIEW):
                 # The album already left: this late item goes on its own, not lost.
                 row.unit = f"g:{row.unit[2:]}:{message_id}"
-                await Delivery.bulk_create([row], ignore_conflicts=True, using_db=conn)
+                await row.save(using_db=conn)
                 return 1
             existing.source_message_ids = sorted([*ids, message_id])
             items = sorted(

@@ -77,17 +77,23 @@ def _claimed(row: dict[str, Any]) -> Claimed:
     )
 
 
-_HEADS = (
-    "SELECT MIN(id) FROM deliveries WHERE status IN ('pending', 'in_flight') GROUP BY dest_chat_id"
-)
+# A delivery is its chat's head when no earlier unfinished delivery exists for that chat. Written
+# as NOT EXISTS (an index probe per candidate, on the partial indexes of migration 3) rather than
+# a per-chat MIN(id): the plan stays cheap even when Postgres' row estimates are stale after a
+# burst of new deliveries.
+_IS_HEAD = """NOT EXISTS (
+        SELECT 1 FROM deliveries e
+        WHERE e.dest_chat_id = d.dest_chat_id AND e.id < d.id
+          AND e.status IN ('pending', 'in_flight'))"""
 
 _CLAIM_PG = f"""
 UPDATE deliveries SET status = 'in_flight', claimed_by = $1, lease_until = $2,
        attempts = attempts + 1
 WHERE id IN (
     SELECT d.id FROM deliveries d
-    WHERE d.id IN ({_HEADS}) AND d.status = 'pending' AND d.due_at <= $3
+    WHERE d.status = 'pending' AND d.due_at <= $3
       AND NOT (d.dest_chat_id = ANY($4::bigint[]))
+      AND {_IS_HEAD}
     ORDER BY d.due_at, d.id
     LIMIT $5
     FOR UPDATE SKIP LOCKED
@@ -104,7 +110,8 @@ UPDATE deliveries SET status = 'in_flight', claimed_by = ?, lease_until = ?,
        attempts = attempts + 1
 WHERE id IN (
     SELECT d.id FROM deliveries d
-    WHERE d.id IN ({_HEADS}) AND d.status = 'pending' AND d.due_at <= ? {not_in}
+    WHERE d.status = 'pending' AND d.due_at <= ? {not_in}
+      AND {_IS_HEAD}
     ORDER BY d.due_at, d.id
     LIMIT ?
 )
