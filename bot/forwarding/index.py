@@ -6,11 +6,13 @@ hear about it through Postgres NOTIFY). Lookups never touch the database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.forwarding.filters import FilterSpec
+from bot.forwarding.memory import give_back_memory as _give_back_memory
 from bot.forwarding.prompts import AI_STEP_TYPES
 from bot.forwarding.spec import ChatRef
 from models import Rule
@@ -35,22 +37,65 @@ class RuleView:
     allow_new_links: bool = False
 
     @classmethod
-    def from_row(cls, row: Rule) -> RuleView:
+    def from_row(cls, row: Rule | dict[str, Any], shared: _Shared | None = None) -> RuleView:
+        data = row if isinstance(row, dict) else {f: getattr(row, f) for f in _FIELDS}
+        shared = shared or _Shared()
         return cls(
-            id=row.id,
-            name=row.name,
-            active=row.active,
-            mode=row.mode,
-            sources=tuple(ChatRef.model_validate(s) for s in row.sources),
-            destinations=tuple(ChatRef.model_validate(d) for d in row.destinations),
-            filters=FilterSpec.from_stored(row.filters),
-            steps=tuple(row.steps),
-            edit_policy=row.edit_policy,
-            review=row.review,
-            ai_failure=row.ai_failure,
-            ai_model=row.ai_model,
-            allow_new_links=row.allow_new_links,
+            id=data["id"],
+            name=data["name"],
+            active=data["active"],
+            mode=data["mode"],
+            sources=tuple(shared.chat(s) for s in data["sources"]),
+            destinations=tuple(shared.chat(d) for d in data["destinations"]),
+            filters=shared.filters(data["filters"]),
+            steps=tuple(data["steps"]),
+            edit_policy=data["edit_policy"],
+            review=data["review"],
+            ai_failure=data["ai_failure"],
+            ai_model=data["ai_model"],
+            allow_new_links=data["allow_new_links"],
         )
+
+
+_FIELDS = (
+    "id",
+    "name",
+    "active",
+    "mode",
+    "sources",
+    "destinations",
+    "filters",
+    "steps",
+    "edit_policy",
+    "review",
+    "ai_failure",
+    "ai_model",
+    "allow_new_links",
+)
+
+
+class _Shared:
+    """One object for equal filters and equal chats while an index is built: thousands of rules
+    usually share a handful of filter settings and chats, and each would otherwise hold its own
+    copy (a frozen pydantic model costs about a kilobyte)."""
+
+    def __init__(self) -> None:
+        self._filters: dict[str, FilterSpec] = {}
+        self._chats: dict[tuple[int, int, str], ChatRef] = {}
+
+    def filters(self, raw: dict[str, Any]) -> FilterSpec:
+        key = json.dumps(raw, sort_keys=True)
+        found = self._filters.get(key)
+        if found is None:
+            found = self._filters[key] = FilterSpec.from_stored(raw)
+        return found
+
+    def chat(self, raw: dict[str, Any]) -> ChatRef:
+        key = (raw["chat_id"], raw.get("thread_id") or 0, raw.get("title") or "")
+        found = self._chats.get(key)
+        if found is None:
+            found = self._chats[key] = ChatRef.model_validate(raw)
+        return found
 
 
 _NO_RULES: tuple[RuleView, ...] = ()
@@ -87,8 +132,11 @@ class RuleIndex:
         self.version += 1
 
     async def reload(self) -> None:
-        rows = await Rule.all()
-        self.build(RuleView.from_row(row) for row in rows)
+        shared = _Shared()
+        rows = await Rule.all().values(*_FIELDS)  # plain dicts: no model objects for 10,000 rules
+        self.build(RuleView.from_row(row, shared) for row in rows)
+        del rows
+        _give_back_memory()
 
     def is_source(self, chat_id: int) -> bool:
         return chat_id in self._chats
