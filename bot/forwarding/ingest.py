@@ -21,7 +21,8 @@ from bot.forwarding.enqueue import NewDelivery, current_batch, insert
 from bot.forwarding.filters import check, content_fingerprint
 from bot.forwarding.index import RuleIndex, RuleView
 from bot.forwarding.outbox import PENDING, REVIEW
-from bot.forwarding.post import Post
+from bot.forwarding.post import MEDIA_KINDS, Post
+from bot.forwarding.spec import ChatRef
 from bot.logging import get_logger
 from models import Delivery
 
@@ -29,19 +30,7 @@ log = get_logger(__name__)
 
 ALBUM_GRACE_S = 1.5  # how long an album's first item waits for its siblings
 
-_MEDIA_FIELDS = (
-    "photo",
-    "video",
-    "animation",
-    "audio",
-    "voice",
-    "video_note",
-    "document",
-    "sticker",
-    "poll",
-    "location",
-    "contact",
-)
+_MEDIA_FIELDS = tuple(kind for kind in MEDIA_KINDS if kind not in ("text", "other"))
 
 
 def media_kinds(message: Message) -> frozenset[str]:
@@ -167,20 +156,11 @@ class Ingest:
                 ):
                     self.stats.duplicates += 1
                     continue
+                due = now + (ALBUM_GRACE_S if post.media_group_id else 0.0)
                 rows.append(
-                    NewDelivery(
-                        rule_id=rule.id,
-                        dest_chat_id=dest.chat_id,
-                        dest_thread_id=dest.thread_id or 0,
-                        source_chat_id=post.chat_id,
-                        unit=f"m:{message.message_id}",
-                        source_message_ids=[message.message_id],
-                        kind="post",
-                        payload=payload,
-                        content_hash=fingerprint,
-                        due_at=now + (ALBUM_GRACE_S if post.media_group_id else 0.0),
-                        created_at=now,
-                    )
+                    _row(
+                        rule, dest, message, f"m:{message.message_id}", "post", payload, due, now
+                    )._replace(content_hash=fingerprint)
                 )
         if post.media_group_id:
             added = await self._join_albums(rows, post.media_group_id, message.message_id)
@@ -199,20 +179,9 @@ class Ingest:
         payload = payload_of(message, post)
         stamp = message.edit_date or int(self.clock())
         now = self.clock()
+        unit = f"e:{message.message_id}:{stamp}"
         rows = [
-            NewDelivery(
-                rule_id=rule.id,
-                dest_chat_id=dest.chat_id,
-                dest_thread_id=dest.thread_id or 0,
-                source_chat_id=post.chat_id,
-                unit=f"e:{message.message_id}:{stamp}",
-                source_message_ids=[message.message_id],
-                kind="edit",
-                payload=payload,
-                content_hash=None,
-                due_at=now,
-                created_at=now,
-            )
+            _row(rule, dest, message, unit, "edit", payload, now, now)
             for rule in rules
             for dest in rule.destinations
         ]
@@ -306,3 +275,28 @@ class Ingest:
                 using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
             )
             return 0
+
+
+def _row(
+    rule: RuleView,
+    dest: ChatRef,
+    message: Message,
+    unit: str,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: float,
+    now: float,
+) -> NewDelivery:
+    return NewDelivery(
+        rule_id=rule.id,
+        dest_chat_id=dest.chat_id,
+        dest_thread_id=dest.thread_id or 0,
+        source_chat_id=message.chat.id,
+        unit=unit,
+        source_message_ids=[message.message_id],
+        kind=kind,
+        payload=payload,
+        content_hash=None,
+        due_at=due_at,
+        created_at=now,
+    )

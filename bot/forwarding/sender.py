@@ -82,41 +82,30 @@ class Sender:
         return await self._copy(item)
 
     async def _copy(self, item: Claimed) -> list[Link]:
-        ids = item.source_message_ids
-        if len(ids) > 1:
-            sent = await self.bot.copy_messages(
-                chat_id=item.dest_chat_id,
-                from_chat_id=item.source_chat_id,
-                message_ids=list(ids),
-                message_thread_id=item.dest_thread_id,
-            )
-            return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
-        copied = await self.bot.copy_message(
-            chat_id=item.dest_chat_id,
-            from_chat_id=item.source_chat_id,
-            message_id=ids[0],
-            message_thread_id=item.dest_thread_id,
-            reply_parameters=await _reply_parameters(item),
-        )
-        return [Link(ids[0], copied.message_id)]
+        return await self._unchanged(item, forward=False)
 
     async def _forward(self, item: Claimed) -> list[Link]:
+        return await self._unchanged(item, forward=True)
+
+    async def _unchanged(self, item: Claimed, *, forward: bool) -> list[Link]:
+        """The post as it is: copied (looks like our own) or forwarded ("Forwarded from")."""
         ids = item.source_message_ids
-        if len(ids) > 1:
-            sent = await self.bot.forward_messages(
-                chat_id=item.dest_chat_id,
-                from_chat_id=item.source_chat_id,
-                message_ids=list(ids),
-                message_thread_id=item.dest_thread_id,
-            )
+        common: dict[str, Any] = {
+            "chat_id": item.dest_chat_id,
+            "from_chat_id": item.source_chat_id,
+            "message_thread_id": item.dest_thread_id,
+        }
+        if len(ids) > 1:  # an album: one call, so it stays one album in order
+            many = self.bot.forward_messages if forward else self.bot.copy_messages
+            sent = await many(message_ids=list(ids), **common)
             return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
-        message = await self.bot.forward_message(
-            chat_id=item.dest_chat_id,
-            from_chat_id=item.source_chat_id,
-            message_id=ids[0],
-            message_thread_id=item.dest_thread_id,
+        if forward:
+            message = await self.bot.forward_message(message_id=ids[0], **common)
+            return [Link(ids[0], message.message_id)]
+        copied = await self.bot.copy_message(
+            message_id=ids[0], reply_parameters=await _reply_parameters(item), **common
         )
-        return [Link(ids[0], message.message_id)]
+        return [Link(ids[0], copied.message_id)]
 
     async def _send_transformed(self, item: Claimed, html: str) -> list[Link]:
         """The pipeline's HTML: a new text, or the new caption of a copied media or album.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -66,6 +66,17 @@ async def load(rule_id: int) -> Loaded | None:
     if row is None:
         return None
     return Loaded(RuleView.from_row(row), row.paused_reason)
+
+
+class ExistingRule(Filter):
+    """Passes a rule button only while its rule exists, handing the handler ``loaded``; a button
+    of a rule that is gone falls through to ``rule_gone``."""
+
+    async def __call__(
+        self, query: CallbackQuery, callback_data: RuleCb | RuleSection
+    ) -> bool | dict[str, Any]:
+        loaded = await load(callback_data.rule_id)
+        return {"loaded": loaded} if loaded is not None else False
 
 
 async def delivery_counts(rule_id: int) -> rulecard.Counts:
@@ -166,6 +177,17 @@ async def gone(
     await show_list(query, rules, page, answer)
 
 
+async def refresh_card(
+    query: CallbackQuery, rules: RulesService, rule_id: int, page: int, answer: CallbackAnswer
+) -> None:
+    """The card as the rule is now (after a change), or the list if it went in the meantime."""
+    loaded = await load(rule_id)
+    if loaded is None:
+        await gone(query, rules, page, answer)
+        return
+    await show_card(query, loaded, page)
+
+
 async def refuse(query: CallbackQuery, error: RuleError, answer: CallbackAnswer) -> None:
     """The rules service said no: its words to the user, as an alert or a message if long."""
     words = str(error)
@@ -212,34 +234,30 @@ async def new_rule(query: CallbackQuery, callback_answer: CallbackAnswer) -> Non
 # -- the card -------------------------------------------------------------------------------
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.OPEN))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.OPEN), ExistingRule())
 async def open_card(
     query: CallbackQuery,
     callback_data: RuleCb,
     state: FSMContext,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
     await leave_test(state)
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     await show_card(query, loaded, callback_data.page)
 
 
-@router.callback_query(RuleCb.filter(F.action.in_({RuleAction.PAUSE, RuleAction.RESUME})))
+@router.callback_query(
+    RuleCb.filter(F.action.in_({RuleAction.PAUSE, RuleAction.RESUME})), ExistingRule()
+)
 async def pause_or_resume(
     query: CallbackQuery,
     callback_data: RuleCb,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
     rule_id, page = callback_data.rule_id, callback_data.page
-    loaded = await load(rule_id)
-    if loaded is None:
-        await gone(query, rules, page, callback_answer)
-        return
     active = callback_data.action is RuleAction.RESUME
     if loaded.rule.active == active:
         callback_answer.text = "Already active." if active else "Already paused."
@@ -250,25 +268,20 @@ async def pause_or_resume(
             await refuse(query, error, callback_answer)
             return
         callback_answer.text = "Resumed." if active else "Paused."
-        loaded = await load(rule_id)
-        if loaded is None:
-            await gone(query, rules, page, callback_answer)
-            return
-    await show_card(query, loaded, page)
+    await refresh_card(query, rules, rule_id, page, callback_answer)
 
 
-@router.callback_query(RuleCb.filter(F.action.in_({RuleAction.REVIEW_ON, RuleAction.REVIEW_OFF})))
+@router.callback_query(
+    RuleCb.filter(F.action.in_({RuleAction.REVIEW_ON, RuleAction.REVIEW_OFF})), ExistingRule()
+)
 async def toggle_review(
     query: CallbackQuery,
     callback_data: RuleCb,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
     rule_id, page = callback_data.rule_id, callback_data.page
-    loaded = await load(rule_id)
-    if loaded is None:
-        await gone(query, rules, page, callback_answer)
-        return
     review = callback_data.action is RuleAction.REVIEW_ON
     if loaded.rule.review != review:
         try:
@@ -276,28 +289,21 @@ async def toggle_review(
         except RuleError as error:
             await refuse(query, error, callback_answer)
             return
-        loaded = await load(rule_id)
-        if loaded is None:
-            await gone(query, rules, page, callback_answer)
-            return
     callback_answer.text = "Review is on: you approve each post." if review else "Review is off."
-    await show_card(query, loaded, page)
+    await refresh_card(query, rules, rule_id, page, callback_answer)
 
 
 # -- edit -----------------------------------------------------------------------------------
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.EDIT))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.EDIT), ExistingRule())
 async def edit_menu(
     query: CallbackQuery,
     callback_data: RuleCb,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     await show(
         query,
         rulecard.edit_menu_text(loaded.rule),
@@ -305,18 +311,15 @@ async def edit_menu(
     )
 
 
-@router.callback_query(RuleSection.filter())
+@router.callback_query(RuleSection.filter(), ExistingRule())
 async def edit_section(
     query: CallbackQuery,
     callback_data: RuleSection,
     state: FSMContext,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     if callback_data.section not in SECTIONS:
         callback_answer.text = rulecard.OUTDATED
         return
@@ -327,17 +330,14 @@ async def edit_section(
 # -- delete ---------------------------------------------------------------------------------
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.DELETE))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.DELETE), ExistingRule())
 async def delete_question(
     query: CallbackQuery,
     callback_data: RuleCb,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     await show(
         query,
         rulecard.delete_question(loaded.rule),
@@ -345,17 +345,14 @@ async def delete_question(
     )
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.DELETE_YES))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.DELETE_YES), ExistingRule())
 async def delete_rule(
     query: CallbackQuery,
     callback_data: RuleCb,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     try:
         await rules.delete(loaded.rule.id)
     except RuleError:  # deleted by someone else in the meantime
@@ -368,18 +365,15 @@ async def delete_rule(
 # -- test -----------------------------------------------------------------------------------
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.TEST))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.TEST), ExistingRule())
 async def test_start(
     query: CallbackQuery,
     callback_data: RuleCb,
     state: FSMContext,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     await state.set_state(RuleTest.text)
     await state.set_data({"rule_id": loaded.rule.id, "page": callback_data.page})
     await show(
@@ -389,20 +383,16 @@ async def test_start(
     )
 
 
-@router.callback_query(RuleCb.filter(F.action == RuleAction.LAST_POST))
+@router.callback_query(RuleCb.filter(F.action == RuleAction.LAST_POST), ExistingRule())
 async def test_last_post(
     query: CallbackQuery,
     callback_data: RuleCb,
     state: FSMContext,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    loaded: Loaded,
     services: Services | None = None,
 ) -> None:
-    loaded = await load(callback_data.rule_id)
-    if loaded is None:
-        await leave_test(state)
-        await gone(query, rules, callback_data.page, callback_answer)
-        return
     text = await last_post_text(loaded.rule.id)
     if text is None:
         callback_answer.text, callback_answer.show_alert = rulecard.NO_LAST_POST, True
@@ -440,6 +430,20 @@ async def test_sample_not_text(message: Message) -> None:
 
 
 # -- anything else ----------------------------------------------------------------------------
+
+
+@router.callback_query(RuleCb.filter())
+@router.callback_query(RuleSection.filter())
+async def rule_gone(
+    query: CallbackQuery,
+    callback_data: RuleCb | RuleSection,
+    state: FSMContext,
+    rules: RulesService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A button of a rule that no longer exists (deleted, or an id that never was)."""
+    await leave_test(state)
+    await gone(query, rules, callback_data.page, callback_answer)
 
 
 @router.callback_query(F.data.regexp(rf"^({'|'.join(kb.PREFIXES)})(:|$)"))
