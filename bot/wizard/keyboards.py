@@ -47,6 +47,7 @@ ADDABLE_STEPS = (
     ("remove_hashtags", "# Remove hashtags"),
     ("header", "⬆ Header"),
     ("footer", "⬇ Footer"),
+    ("filter", "🔁 Filters again"),
 )
 FILTER_FIELDS = (
     ("include_keywords", "➕ Must contain"),

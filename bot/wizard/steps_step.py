@@ -86,8 +86,18 @@ async def add_step(
             True,
         )
         return
-    if kind in _NO_SETTINGS:
-        problem = await _add(state, {"type": kind})
+    if kind in _NO_SETTINGS or kind == "filter":
+        raw: dict[str, Any] = {"type": kind}
+        if kind == "filter":  # the rule's filters once more, on the text the steps produced
+            filters = (await state.get_data())["filters"]
+            if not filters:
+                callback_answer.text = (
+                    "Set some filters in step 4 first: this step runs them again."
+                )
+                callback_answer.show_alert = True
+                return
+            raw["filters"] = filters
+        problem = await _add(state, raw)
         if problem:
             callback_answer.text, callback_answer.show_alert = problem[:190], True
             return

@@ -89,9 +89,22 @@ async def test_the_owner_builds_a_rule_in_the_wizard_and_it_forwards(chats: Worl
         # Steps from buttons: translate to Spanish, remove links, then reorder.
         assert "language" in (await owner.presses("Translate")).text.lower()
         assert "Spanish" in (await owner.presses("Spanish")).text
+        # Invalid step settings are explained and nothing is added.
+        await owner.presses("Summarize")
+        await owner.presses("Type another")
+        assert "a number of characters" in (await owner.says("short")).text
+        assert "4000" in (await owner.says("99999")).text
+        await owner.presses("Back")
+        await owner.presses("Custom prompt")
+        assert "too long" in (await owner.says("x" * 2500)).text
+        await owner.presses("Back")
+        await owner.presses("Regex replace")
+        assert "exponential" in (await owner.says("(a+)+$\nX")).text
+        await owner.presses("Back")
         await owner.presses("Remove links")
         listing = (await owner.presses("2. ↑")).text
         assert listing.index("Remove links") < listing.index("Spanish")
+        assert "Filters again" in (await owner.presses("Filters again")).text
         assert "Try it" in (await owner.presses("Continue")).text
 
         # Try it on a sample, then name and save.
@@ -110,7 +123,7 @@ async def test_the_owner_builds_a_rule_in_the_wizard_and_it_forwards(chats: Worl
 
         rule = await Rule.get(name="Crypto ES")
         assert [d["chat_id"] for d in rule.destinations] == [DEST_A, DEST_B]
-        assert [s["type"] for s in rule.steps] == ["remove_links", "translate"]
+        assert [s["type"] for s in rule.steps] == ["remove_links", "translate", "filter"]
         assert rule.filters["include_keywords"] == ["bitcoin", "ether"]
 
         # The rule works.
