@@ -74,6 +74,8 @@ SECTION_STATE = {
     "edits": NewRule.confirm,
     "ai_failure": NewRule.confirm,
 }
+SECTIONS = tuple(SECTION_STATE)  # what the rule card's Edit offers
+
 RULE_FIELDS = (
     "name",
     "sources",
