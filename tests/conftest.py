@@ -12,8 +12,15 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.db import close_db, open_db, upgrade_schema
+
+# CI gates on the same examples every run (and no per-example deadline on a loaded machine);
+# local runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 KEEP = {"aerich"}

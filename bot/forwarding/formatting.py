@@ -568,7 +568,7 @@ def _bare_urls(text: str) -> Iterator[tuple[int, int]]:
 _LINK_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 
 
-def _link_key(url: str) -> str:
+def link_key(url: str) -> str:
     """What makes two spellings of a link the same link (scheme http/https, www, trailing /)."""
     host, sep, path = _LINK_PREFIX.sub("", url.strip(), count=1).partition("/")
     host = host.lower()
@@ -754,7 +754,7 @@ def _unwrap(
                 continue
         elif token.name == "a" and href is not None:
             text = "".join(inside)
-            if drop_url_text and _link_key(text) == _link_key(href):
+            if drop_url_text and link_key(text) == link_key(href):
                 drop.append((pos - len(text), pos))
             href = None
             continue
@@ -769,10 +769,10 @@ def unwrap_links(html: str, should_unwrap: Callable[[str], bool]) -> str:
 
 
 def _restrict_links(tokens: list[_Token], allowed: Collection[str]) -> list[_Token]:
-    keys = {_link_key(url) for url in allowed}
+    keys = {link_key(url) for url in allowed}
 
     def foreign(url: str) -> bool:
-        return _link_key(url) not in keys
+        return link_key(url) not in keys
 
     tokens, drop = _unwrap(tokens, foreign, drop_url_text=True)
     text = _visible(tokens)
