@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 
 from tortoise import connections
 
+from bot.db import is_postgres
+
 COLUMNS = (
     "rule_id",
     "dest_chat_id",
@@ -84,7 +86,7 @@ async def insert(rows: Sequence[NewDelivery]) -> None:
     if not rows:
         return
     conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
+    if is_postgres():
         await conn.execute_query(_UNNEST, _columns(rows))
         return
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):

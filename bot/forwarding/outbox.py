@@ -21,6 +21,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from bot.db import is_postgres
 from models import Delivery, MessageLink
 
 PENDING, IN_FLIGHT, SENT, DEAD, SKIPPED, REVIEW, HELD = (
@@ -128,15 +129,11 @@ class Outbox:
         self.clock = clock
         self._sqlite_lock = asyncio.Lock()
 
-    @staticmethod
-    def _postgres() -> bool:
-        return connections.get("default").capabilities.dialect == "postgres"
-
     async def claim(self, limit: int, exclude_chats: Collection[int] = ()) -> list[Claimed]:
         now = self.clock()
         lease = now + self.lease_s
         conn = connections.get("default")
-        if self._postgres():
+        if is_postgres():
             rows = await conn.execute_query_dict(
                 _CLAIM_PG, [self.worker_id, lease, now, list(exclude_chats), limit]
             )
@@ -211,13 +208,6 @@ class Outbox:
             status__in=(SENT, SKIPPED), finished_at__lt=now - KEEP_FINISHED_S
         ).delete()
         return expired
-
-    async def next_due_in(self) -> float | None:
-        """Seconds until the earliest pending delivery is due (None: nothing pending)."""
-        row = await Delivery.filter(status=PENDING).order_by("due_at").first().values("due_at")
-        if not row:
-            return None
-        return max(0.0, float(row["due_at"]) - self.clock())
 
     async def depth(self) -> dict[str, int]:
         conn = connections.get("default")

@@ -92,7 +92,6 @@ class Workers:
         self.failed = 0
         self._wake = asyncio.Event()
         self._ahead = asyncio.Event()
-        self._warmed: set[tuple[int, int, str]] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -255,27 +254,34 @@ class Workers:
         ignored and met again, with the rule's policy, when the delivery is claimed.
         """
         running: set[asyncio.Task[None]] = set()
+        warmed: set[tuple[int, int, str]] = set()  # posts of the current window already warmed
         while not self._stopping.is_set():
             rules = {r.id: r for r in self.index.with_ai_steps()} if self.ai else {}
             if rules:
-                rows = (
+                window: dict[tuple[int, int, str], int] = {}
+                for row in (
                     await Delivery.filter(
                         status=PENDING, rule_id__in=list(rules), kind__in=("post", "album")
                     )
                     .order_by("id")
                     .limit(LOOK_AHEAD)
-                    .values("rule_id", "source_chat_id", "unit", "source_message_ids", "payload")
-                )
-                for row in rows:
-                    key = (row["rule_id"], row["source_chat_id"], row["unit"])
-                    if key in self._warmed or "transformed" in row["payload"]:
-                        continue  # each post once, not once per destination
-                    self._warmed.add(key)
-                    task = asyncio.create_task(self._warm(rules[row["rule_id"]], row))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
-                if len(self._warmed) > 50_000:
-                    self._warmed.clear()
+                    .values("id", "rule_id", "source_chat_id", "unit")
+                ):  # keys only: a post's payload is read once, when it enters the window
+                    window.setdefault(
+                        (row["rule_id"], row["source_chat_id"], row["unit"]), row["id"]
+                    )
+                warmed &= window.keys()
+                fresh = [delivery_id for key, delivery_id in window.items() if key not in warmed]
+                if fresh:
+                    for row in await Delivery.filter(id__in=fresh).values(
+                        "rule_id", "source_chat_id", "unit", "source_message_ids", "payload"
+                    ):
+                        warmed.add((row["rule_id"], row["source_chat_id"], row["unit"]))
+                        if "transformed" in row["payload"] or row["rule_id"] not in rules:
+                            continue
+                        task = asyncio.create_task(self._warm(rules[row["rule_id"]], row))
+                        running.add(task)
+                        task.add_done_callback(running.discard)
             self._ahead.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._ahead.wait(), LOOK_AHEAD_IDLE_S)

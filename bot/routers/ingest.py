@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import F, Router
 from aiogram.types import Message
 
@@ -14,16 +16,18 @@ _GROUPS = F.chat.type.in_({"group", "supergroup"})
 @router.channel_post()
 @router.message(_GROUPS)
 async def new_post(message: Message, ingest: Ingest) -> None:
-    try:
-        await ingest.post(message)
-    except Exception as error:
-        raise IngestError(f"post {message.chat.id}/{message.message_id} not stored") from error
+    await _stored("post", message, ingest.post(message))
 
 
 @router.edited_channel_post()
 @router.edited_message(_GROUPS)
 async def edited_post(message: Message, ingest: Ingest) -> None:
+    await _stored("edit", message, ingest.edit(message))
+
+
+async def _stored(what: str, message: Message, storing: Awaitable[int]) -> None:
+    """A failure to store becomes IngestError: the poller then fetches the update again."""
     try:
-        await ingest.edit(message)
+        await storing
     except Exception as error:
-        raise IngestError(f"edit {message.chat.id}/{message.message_id} not stored") from error
+        raise IngestError(f"{what} {message.chat.id}/{message.message_id} not stored") from error
