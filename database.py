@@ -6,6 +6,6 @@ It applies the aerich migrations (Postgres) or creates the schema (SQLite) and i
 again. The Procfile's release phase runs the same on every deploy.
 """
 
-from bot.db import init_db
+from bot.runtime.db import init_db
 
 __all__ = ["init_db"]

@@ -13,8 +13,8 @@ def main(argv: list[str]) -> int:
         return asyncio.run(run_demo())
 
     from bot.app import BotApp
-    from bot.config import SettingsError, load_settings
-    from bot.logging import configure_logging, get_logger
+    from bot.runtime.config import SettingsError, load_settings
+    from bot.runtime.logging import configure_logging, get_logger
 
     try:
         settings = load_settings()

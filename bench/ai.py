@@ -39,7 +39,7 @@ from bench.common import (
     sibling_database,
     wait_for,
 )
-from sandbox.groq import GroqStandIn
+from sandbox.groq.server import GroqStandIn
 
 POSTS = 100
 DESTINATIONS = 5

@@ -2,9 +2,9 @@
 
 * Database: a dedicated Postgres database (``bench`` on 127.0.0.1 unless ``BENCH_DATABASE_URL``
   says otherwise), created if missing, its public schema dropped and recreated at the start of
-  every run, then brought up to date with the bot's own migrations (``bot.db.upgrade_schema``).
+  every run, then brought up to date with the bot's own migrations (``bot.runtime.db.upgrade_schema``).
   Rows are seeded with ``COPY`` through asyncpg.
-* Telegram: the stand-in (``sandbox/telegram.py``) runs in a child process on loopback, driven
+* Telegram: the stand-in (``sandbox/telegram/standin.py``) runs in a child process on loopback, driven
   through its ``/_sandbox`` control routes. It checks every call against the Bot API
   specification and keeps a record of every call; in a child process that work (and that memory)
   is not charged to the bot being measured, as it would not be against the real Telegram.
@@ -32,9 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import asyncpg
 
-from bot.config import Settings
-from bot.db import upgrade_schema
-from bot.forwarding.spec import RuleSpec
+from bot.forwarding.rules.spec import RuleSpec
+from bot.runtime.config import Settings
+from bot.runtime.db import upgrade_schema
 
 if TYPE_CHECKING:
     from bot.app import BotApp
@@ -98,7 +98,7 @@ def rate(count: int, seconds: float) -> float:
 @contextlib.contextmanager
 def bot_logs(path: Path) -> Iterator[None]:
     """The bot's own logging as in production (JSON at INFO), written to ``path`` not the screen."""
-    from bot.logging import configure_logging
+    from bot.runtime.logging import configure_logging
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as stream:
@@ -297,7 +297,15 @@ class StandIn:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> str:
-        args = [sys.executable, "-m", "sandbox.telegram", "--host", "127.0.0.1", "--port", "0"]
+        args = [
+            sys.executable,
+            "-m",
+            "sandbox.telegram.standin",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ]
         for token in self.tokens:
             args += ["--token", token]
         if not self.flood:

@@ -149,7 +149,7 @@ def main() -> None:
         print(f"{rss_mb():.1f}")
         return
     if args.seed:
-        from bot.logging import configure_logging
+        from bot.runtime.logging import configure_logging
 
         configure_logging("WARNING")
         asyncio.run(seed(args.db or database_url(), args.rules, args.links))

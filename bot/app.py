@@ -1,4 +1,4 @@
-"""Wiring and lifecycle: the Dispatcher factory, start-up, polling, and a clean stop on SIGTERM.
+"""Lifecycle: start-up, polling while leader, and a clean stop on SIGTERM.
 
 Start: open the database (schema brought up to date) → check the token (getMe) → delete any
 webhook → publish command menus → start the delivery workers → log the start line → poll while
@@ -13,38 +13,22 @@ import asyncio
 import contextlib
 import signal
 from dataclasses import dataclass, field
-from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
-from bot import review
-from bot.access import Access
-from bot.alerts import Alerts
-from bot.cluster import Cluster
-from bot.commands import publish_commands
-from bot.config import Settings
-from bot.db import close_db, describe_target, open_db, upgrade_schema
-from bot.flood import ShortFloodWait
-from bot.forwarding.ai import AiClient
-from bot.forwarding.index import RuleIndex, RuleView
-from bot.forwarding.ingest import Ingest
-from bot.forwarding.outbox import Outbox
-from bot.forwarding.ratelimit import RateLimiter
-from bot.forwarding.rules import RulesService
-from bot.forwarding.sender import Sender
-from bot.forwarding.worker import Workers
-from bot.logging import get_logger
-from bot.middlewares.access import AccessMiddleware
-from bot.middlewares.context import InFlight, UpdateContextMiddleware
-from bot.polling import Poller
-from bot.routers import all_routers
-from bot.storage import DatabaseStorage
+from bot.dispatcher import build_dispatcher
+from bot.forwarding.intake.polling import Poller
+from bot.middlewares.context import InFlight
+from bot.routers.review import queue as review
+from bot.runtime.access import Access
+from bot.runtime.alerts import Alerts
+from bot.runtime.commands import publish_commands
+from bot.runtime.config import Settings
+from bot.runtime.db import close_db, describe_target, open_db, upgrade_schema
+from bot.runtime.logging import get_logger
+from bot.runtime.telegram import make_bot
+from bot.services import Services, build_services
 
 log = get_logger(__name__)
 
@@ -52,66 +36,6 @@ START_LINE = "Bot started. Listening for messages..."
 DRAIN_SECONDS = 20.0  # Heroku sends SIGKILL 30 s after SIGTERM
 ALERT_FLUSH_SECONDS = 60.0
 LEADER_RETRY_SECONDS = 5.0
-
-
-def make_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(ShortFloodWait())
-    return Bot(
-        token=settings.telegram_bot_token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
-    )
-
-
-def _detach(router: Router) -> Router:
-    # Router modules are singletons; a process that builds a second Dispatcher (tests, a restart
-    # in the demo) must take them back from the first one.
-    parent = router.parent_router
-    if parent is not None:
-        parent.sub_routers.remove(router)
-        router._parent_router = None
-    return router
-
-
-def build_dispatcher(
-    settings: Settings,
-    *,
-    alerts: Alerts,
-    access: Access,
-    inflight: InFlight,
-    storage: BaseStorage | None = None,
-    **services: Any,
-) -> Dispatcher:
-    """One Dispatcher with every router and middleware; long-lived services as its kwargs."""
-    dp = Dispatcher(
-        storage=storage or DatabaseStorage(),
-        settings=settings,
-        alerts=alerts,
-        access=access,
-        **services,
-    )
-    dp.update.outer_middleware(UpdateContextMiddleware(inflight))
-    dp.message.outer_middleware(AccessMiddleware(access))
-    dp.callback_query.outer_middleware(AccessMiddleware(access))
-    dp.callback_query.middleware(CallbackAnswerMiddleware())
-    dp.include_routers(*(_detach(r) for r in all_routers()))
-    return dp
-
-
-@dataclass
-class Services:
-    """The long-lived parts of a running bot, reachable from tests and /status."""
-
-    index: RuleIndex
-    rules: RulesService
-    outbox: Outbox
-    limiter: RateLimiter
-    workers: Workers
-    ingest: Ingest
-    cluster: Cluster
-    ai: AiClient
-    poller: Poller | None = None
 
 
 @dataclass
@@ -175,7 +99,14 @@ class BotApp:
             return 1
         access = Access(settings.owner_telegram_id)
         self.alerts = alerts = Alerts(bot, settings.alert_chat_id)
-        services = self.services = await self._services(bot, alerts, access)
+        services = self.services = await build_services(
+            settings,
+            bot,
+            alerts,
+            access,
+            notify_review=review.notify,
+            worker_count=self.worker_count,
+        )
         self.dp = build_dispatcher(
             settings,
             alerts=alerts,
@@ -210,49 +141,6 @@ class BotApp:
             await services.ai.close()
             await services.cluster.close()
         return 0
-
-    async def _services(self, bot: Bot, alerts: Alerts, access: Access) -> Services:
-        index = RuleIndex()
-        await index.reload()
-        cluster = Cluster(self.settings.effective_database_url, on_rules_changed=index.reload)
-        await cluster.start()
-        rules = RulesService(bot, index, on_change=cluster.notify_rules_changed)
-        outbox = Outbox(cluster.name)
-        limiter = RateLimiter()
-        settings = self.settings
-
-        async def ai_down(reason: str) -> None:
-            await alerts.report("ai_outage", "The AI (Groq) is unavailable", reason)
-
-        async def ai_back(duration: float) -> None:
-            await alerts.report("ai_back", "The AI (Groq) is back", f"after {duration:.0f} s")
-
-        ai = AiClient(
-            api_key=settings.groq_api_key.get_secret_value() if settings.groq_api_key else None,
-            base_url=settings.groq_base_url,
-            default_model=settings.groq_model,
-            on_outage_start=ai_down,
-            on_outage_end=ai_back,
-        )
-        workers = Workers(
-            outbox=outbox,
-            index=index,
-            sender=Sender(bot),
-            limiter=limiter,
-            alerts=alerts,
-            ai=ai,
-            on_review=lambda item, rule: review.notify(bot, access, item, rule, limiter),
-            pause_rule=lambda rule_id, reason: rules.set_active(rule_id, False, reason),
-            concurrency=self.worker_count,
-        )
-
-        async def filter_failed(rule: RuleView, reason: str) -> None:
-            await alerts.report(
-                f"filter:{rule.id}", f"A filter of rule #{rule.id} could not run", reason
-            )
-
-        ingest = Ingest(index, on_enqueue=workers.wake, on_filter_error=filter_failed)
-        return Services(index, rules, outbox, limiter, workers, ingest, cluster, ai)
 
     async def _poll_while_leader(self, bot: Bot, dp: Dispatcher, services: Services) -> None:
         """Poll while this process holds the leader lock; otherwise deliver and wait to lead."""

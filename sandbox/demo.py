@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.app import BotApp
-from bot.config import Settings
-from bot.logging import configure_logging
-from sandbox.groq import GroqStandIn
-from sandbox.person import Person, Reply
-from sandbox.telegram import TelegramStandIn
+from bot.runtime.config import Settings
+from bot.runtime.logging import configure_logging
+from sandbox.groq.server import GroqStandIn
+from sandbox.telegram.person import Person, Reply
+from sandbox.telegram.standin import TelegramStandIn
 
 TOKEN = "700000:DEMO-TOKEN-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 700000

@@ -1,7 +1,7 @@
 """Derive the compact Bot API specification used by the Telegram stand-in.
 
 Reads the machine-readable Bot API description (``api.min.json`` from the
-telegram-bot-api-spec project) and writes ``sandbox/botapi_spec.json``: every
+telegram-bot-api-spec project) and writes ``sandbox/telegram/botapi_spec.json``: every
 method with its parameters (name, required flag, accepted types) and return
 types, plus the object types reachable from those parameters (fields with the
 same three facts, union types with their subtypes, and the constant value of
@@ -28,8 +28,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 # A copy of ../shared/telegram-bot-api (MIT, see its LICENSE), so the derivation can be checked
 # on any clone.
-DEFAULT_SOURCE = REPO / "sandbox" / "telegram-bot-api" / "api.min.json"
-DEFAULT_OUTPUT = REPO / "sandbox" / "botapi_spec.json"
+DEFAULT_SOURCE = REPO / "sandbox" / "telegram" / "telegram-bot-api" / "api.min.json"
+DEFAULT_OUTPUT = REPO / "sandbox" / "telegram" / "botapi_spec.json"
 
 PRIMITIVES = frozenset({"Integer", "String", "Boolean", "Float", "True", "InputFile"})
 _CONST = re.compile(r"(?:must be|always)\s+[\"“]?([a-z][a-z0-9_]*)[\"”]?\s*$")

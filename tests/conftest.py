@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from bot.db import close_db, open_db, upgrade_schema
+from bot.runtime.db import close_db, open_db, upgrade_schema
 
 # CI gates on the same examples every run (and no per-example deadline on a loaded machine);
 # local runs keep exploring new ones.

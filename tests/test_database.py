@@ -11,8 +11,8 @@ from pathlib import Path
 from aerich import Command
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.db import MIGRATIONS, close_db, open_db, tortoise_config
-from bot.storage import DatabaseStorage
+from bot.runtime.db import MIGRATIONS, close_db, open_db, tortoise_config
+from bot.runtime.storage import DatabaseStorage
 from models import Admin
 from tests.conftest import PG_URL
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.forwarding.outbox import IN_FLIGHT, PENDING, Outbox
+from bot.forwarding.delivery.outbox import IN_FLIGHT, PENDING, Outbox
 from models import Delivery, Rule
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from bot.access import Access, Role
-from bot.logging import get_logger
+from bot.runtime.access import Access, Role
+from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

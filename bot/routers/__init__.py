@@ -1,4 +1,6 @@
-"""Feature routers in the order they are consulted: common first, catch-alls last."""
+"""Everything the owner sees, one module or package per feature; :func:`build_routers` lists the
+routers in the order they are consulted: errors and ingest first, common before any wizard state,
+catch-alls last. Each call builds new routers, so every Dispatcher gets its own."""
 
 from __future__ import annotations
 
@@ -7,15 +9,15 @@ from aiogram import Router
 from bot.routers import admins, common, errors, fallback, ingest, review, rules, status, wizard
 
 
-def all_routers() -> list[Router]:
+def build_routers() -> list[Router]:
     return [
-        errors.router,
-        ingest.router,
-        common.router,  # /cancel, /start, /help: before any wizard state handler
-        wizard.router,
-        rules.router,
-        review.router,
-        admins.router,
-        status.router,
-        fallback.router,
+        errors.make_router(),
+        ingest.make_router(),
+        common.make_router(),  # /cancel, /start, /help: before any wizard state handler
+        wizard.make_router(),
+        rules.make_router(),
+        review.make_router(),
+        admins.make_router(),
+        status.make_router(),
+        fallback.make_router(),
     ]

@@ -5,15 +5,13 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import ErrorEvent
 
-from bot.alerts import Alerts
-from bot.forwarding.ingest import IngestError
-from bot.logging import get_logger
+from bot.forwarding.intake.ingest import IngestError
+from bot.runtime.alerts import Alerts
+from bot.runtime.logging import get_logger
 
-router = Router(name=__name__)
 log = get_logger(__name__)
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
     log.error("handler_failed", exc_info=event.exception)
     where = event.update.event_type if event.update else "update"
@@ -23,3 +21,10 @@ async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
         # again.
         raise event.exception
     return True
+
+
+def make_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

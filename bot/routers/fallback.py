@@ -5,9 +5,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 
-router = Router(name=__name__)
 
-
-@router.message(F.chat.type == "private")
 async def unknown(message: Message) -> None:
     await message.answer("I did not understand that. Send /help to see what I can do.")
+
+
+def make_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(unknown, F.chat.type == "private")
+    return router

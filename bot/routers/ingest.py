@@ -7,20 +7,15 @@ from collections.abc import Awaitable
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.forwarding.ingest import Ingest, IngestError
+from bot.forwarding.intake.ingest import Ingest, IngestError
 
-router = Router(name=__name__)
 _GROUPS = F.chat.type.in_({"group", "supergroup"})
 
 
-@router.channel_post()
-@router.message(_GROUPS)
 async def new_post(message: Message, ingest: Ingest) -> None:
     await _stored("post", message, ingest.post(message))
 
 
-@router.edited_channel_post()
-@router.edited_message(_GROUPS)
 async def edited_post(message: Message, ingest: Ingest) -> None:
     await _stored("edit", message, ingest.edit(message))
 
@@ -31,3 +26,13 @@ async def _stored(what: str, message: Message, storing: Awaitable[int]) -> None:
         await storing
     except Exception as error:
         raise IngestError(f"{what} {message.chat.id}/{message.message_id} not stored") from error
+
+
+def make_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(new_post, _GROUPS)
+    router.channel_post.register(new_post)
+    router.edited_message.register(edited_post, _GROUPS)
+    router.edited_channel_post.register(edited_post)
+    return router

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings
-from sandbox.groq import GroqStandIn
-from sandbox.telegram import FloodLimits, TelegramStandIn
+from bot.runtime.config import Settings
+from sandbox.groq.server import GroqStandIn
+from sandbox.telegram.standin import FloodLimits, TelegramStandIn
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456

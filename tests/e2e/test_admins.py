@@ -11,8 +11,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.app import BotApp
-from bot.keyboards.admins import CHOOSE_USER_REQUEST_ID
-from bot.routers.admins import (
+from bot.routers.admins.handlers import (
     A_BOT,
     ASK_FOR_ADMIN,
     GONE,
@@ -24,8 +23,9 @@ from bot.routers.admins import (
     OWNER_ONLY,
     YOURSELF,
 )
+from bot.routers.admins.keyboards import CHOOSE_USER_REQUEST_ID
 from models import Admin
-from sandbox.telegram_flood import FloodLimits
+from sandbox.telegram.flood import FloodLimits
 from tests.e2e.conftest import ADMIN, BOT_ID, OWNER, World, running, settle
 
 NEWCOMER = 3003  # a person who never wrote to the bot

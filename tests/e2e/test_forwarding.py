@@ -8,8 +8,8 @@ import pytest
 from aiogram.types import Update
 
 from bot.app import BotApp
-from bot.forwarding.outbox import HELD, SENT
-from bot.forwarding.rules import RuleError
+from bot.forwarding.delivery.outbox import HELD, SENT
+from bot.forwarding.rules.service import RuleError
 from models import Delivery, Rule
 from tests.conftest import wait_until
 from tests.e2e.conftest import ALERTS, BOT_ID, OWNER, World, running, settle

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.keyboards.rules import RuleAction, RuleCb, RulesPage
 from bot.middlewares.access import CALLBACK_REFUSAL
-from bot.rulecard import NEW_RULE_HINT, NO_LAST_POST, NOT_FOUND, TEST_HINT
+from bot.routers.rules.keyboards import RuleAction, RuleCb, RulesPage
+from bot.routers.rules.texts import NEW_RULE_HINT, NO_LAST_POST, NOT_FOUND, TEST_HINT
 from models import Admin, Rule
-from sandbox.telegram import FloodLimits
+from sandbox.telegram.standin import FloodLimits
 from tests.e2e.conftest import ADMIN, OWNER, STRANGER, World, running, settle
 
 SRC = -1001000000301

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.forwarding.outbox import DEAD, SENT, SKIPPED
-from bot.routers.status import NO_LONGER_DEAD, OUT_OF_DATE
+from bot.forwarding.delivery.outbox import DEAD, SENT, SKIPPED
+from bot.routers.status.handlers import NO_LONGER_DEAD, OUT_OF_DATE
 from models import Delivery
-from sandbox.telegram_flood import FloodLimits
+from sandbox.telegram.flood import FloodLimits
 from tests.conftest import wait_until
 from tests.e2e.conftest import OWNER, World, running, settle
 

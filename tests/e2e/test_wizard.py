@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models import Rule
-from sandbox.person import Person
+from sandbox.telegram.person import Person
 from tests.e2e.conftest import BOT_ID, OWNER, STRANGER, World, running, settle
 from tests.e2e.test_forwarding import DEST_A, DEST_B, SRC
 

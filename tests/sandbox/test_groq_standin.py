@@ -14,14 +14,14 @@ import pytest
 from groq import AsyncGroq
 from groq.types.chat import ChatCompletionMessageParam
 
-from sandbox.groq import GroqStandIn, reasoning_text
-from sandbox.groq_logic import (
+from sandbox.groq.logic import (
     SlidingWindow,
     count_tokens,
     default_responder,
     format_duration,
     summarize,
 )
+from sandbox.groq.server import GroqStandIn, reasoning_text
 
 KEY = "gsk_test"
 PLAIN = "moonshotai/kimi-k2-instruct"  # not a reasoning model
@@ -574,7 +574,7 @@ async def test_standalone_module_serves_and_stops_on_sigterm() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "sandbox.groq",
+        "sandbox.groq.server",
         "--port",
         "0",
         "--key",

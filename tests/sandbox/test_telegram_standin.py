@@ -29,9 +29,9 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from sandbox.spec import check_call, validate_call
-from sandbox.telegram import FloodLimits, TelegramStandIn
-from sandbox.telegram_text import TextError, format_text
+from sandbox.telegram.spec import check_call, validate_call
+from sandbox.telegram.standin import FloodLimits, TelegramStandIn
+from sandbox.telegram.text import TextError, format_text
 
 TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawx"
 BOT_ID = 123456

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.forwarding.ai import (
+from bot.forwarding.steps.ai import (
     AiClient,
     AiRejected,
     AiUnavailable,
     parse_duration,
     strip_reasoning,
 )
-from bot.forwarding.prompts import (
+from bot.forwarding.steps.prompts import (
     AiFilter,
     AiStep,
     CustomPrompt,
@@ -26,8 +26,8 @@ from bot.forwarding.prompts import (
     build_messages,
     parse_yes_no,
 )
-from sandbox.groq import GroqStandIn, default_responder
-from sandbox.groq_logic import count_tokens, prompt_tokens
+from sandbox.groq.logic import count_tokens, prompt_tokens
+from sandbox.groq.server import GroqStandIn, default_responder
 
 KEY = "gsk_test"
 OSS = "openai/gpt-oss-20b"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SettingsError, load_settings
-from bot.db import connection_config
+from bot.runtime.config import SettingsError, load_settings
+from bot.runtime.db import connection_config
 
 ALL = [
     "TELEGRAM_BOT_TOKEN",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.forwarding.filters import (
+from bot.forwarding.post import Post
+from bot.forwarding.rules.filters import (
     FilterSpec,
     FilterVerdict,
     check,
@@ -13,7 +14,6 @@ from bot.forwarding.filters import (
     describe,
     validation_message,
 )
-from bot.forwarding.post import Post
 
 
 def post(text: str = "", **fields: object) -> Post:

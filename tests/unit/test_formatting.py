@@ -10,7 +10,7 @@ from aiogram.types import MessageEntity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.forwarding.formatting import (
+from bot.forwarding.html.formatting import (
     edit_text,
     fit,
     html_to_text,
@@ -22,8 +22,8 @@ from bot.forwarding.formatting import (
     unwrap_links,
     visible_length,
 )
-from bot.forwarding.splitting import utf16_len
-from sandbox.telegram_markup import parse_html
+from bot.forwarding.html.splitting import utf16_len
+from sandbox.telegram.markup import parse_html
 
 ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a", "tg-spoiler", "tg-emoji", "blockquote"}
 ALLOWED_ATTRS = {

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.logging import configure_logging, get_logger
+from bot.runtime.logging import configure_logging, get_logger
 
 TOKEN = "123456:AAHsecretSECRETsecretSECRETsecret00"
 

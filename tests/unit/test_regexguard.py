@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.forwarding.regexguard import (
+from bot.forwarding.rules.regexguard import (
     MAX_PATTERN_LENGTH,
     RegexRejected,
     RegexTimeout,

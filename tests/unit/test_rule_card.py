@@ -8,13 +8,13 @@ from typing import Any, ClassVar
 import pytest
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import rulecard
-from bot.forwarding.filters import FilterSpec
-from bot.forwarding.index import RuleView
-from bot.forwarding.spec import ChatRef
-from bot.keyboards import rules as kb
-from bot.keyboards.rules import NewRule, RuleAction, RuleCb, RuleSection, RulesPage
-from bot.rulecard import Counts, SampleResult
+from bot.forwarding.rules.filters import FilterSpec
+from bot.forwarding.rules.index import RuleView
+from bot.forwarding.rules.spec import ChatRef
+from bot.routers.rules import keyboards as kb
+from bot.routers.rules import texts as rulecard
+from bot.routers.rules.keyboards import NewRule, RuleAction, RuleCb, RuleSection, RulesPage
+from bot.routers.rules.texts import Counts, SampleResult
 
 EVIL = "<b>x</b> & <i>"
 
@@ -216,7 +216,7 @@ def test_the_card_buttons_follow_the_rules_state() -> None:
 
 
 def test_the_edit_menu_offers_every_wizard_section_and_a_way_back() -> None:
-    from bot.wizard import SECTIONS
+    from bot.routers.wizard import SECTIONS
 
     pressed = buttons(kb.edit_sections(7, 1))
     assert [data for _, data in pressed[:-1]] == [f"rls:7:{s}:1" for s in SECTIONS]

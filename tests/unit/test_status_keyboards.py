@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.admins import (
+from bot.routers.admins.keyboards import (
     CHOOSE_USER_REQUEST_ID,
     AdminAction,
     AdminsCb,
@@ -12,8 +12,7 @@ from bot.keyboards.admins import (
     choose_user_keyboard,
     confirm_remove_keyboard,
 )
-from bot.keyboards.status import StatusAction, StatusCb, status_keyboard
-from bot.status import (
+from bot.routers.status.figures import (
     DEAD_SHOWN,
     ERRORS_SHOWN,
     MESSAGE_LIMIT,
@@ -23,6 +22,7 @@ from bot.status import (
     clip,
     render_status,
 )
+from bot.routers.status.keyboards import StatusAction, StatusCb, status_keyboard
 
 BIGGEST_ID = 2**63 - 1
 

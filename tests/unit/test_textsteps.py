@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from bot.forwarding.regexguard import RegexTimeout
-from bot.forwarding.textsteps import (
+from bot.forwarding.rules.regexguard import RegexTimeout
+from bot.forwarding.steps.textsteps import (
     TEXT_STEP_MODELS,
     Footer,
     Header,

@@ -1,0 +1,215 @@
+"""The Telegram calls for one delivery: copy or forward a post or an album, follow an edit.
+
+Unchanged posts go by copyMessage / copyMessages (an album is one copyMessages call, so it stays
+an album in order) or by forwardMessage(s) in forward mode. A reply in the source becomes a reply
+to the copy of its parent when the parent went to the same destination. Returns the links from
+source messages to the messages sent, for edits and replies to follow later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import (
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    MessageEntity,
+    ReplyParameters,
+)
+
+from bot.forwarding.delivery.outbox import Claimed, Link
+from bot.forwarding.html.splitting import CAPTION_LIMIT, TEXT_LIMIT, split_html
+from bot.forwarding.rules.index import RuleView
+from models import MessageLink
+
+_INPUT_MEDIA: dict[str, Any] = {
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "document": InputMediaDocument,
+    "audio": InputMediaAudio,
+}
+
+
+class SkipDelivery(Exception):
+    """Nothing to send for good reason (an edit of a post that was never delivered, …)."""
+
+
+def entities_of(raw: list[dict[str, Any]] | None) -> list[MessageEntity] | None:
+    return [MessageEntity.model_validate(e) for e in raw] if raw else None
+
+
+async def find_links(item: Claimed, source_message_id: int) -> list[MessageLink]:
+    return await MessageLink.filter(
+        rule_id=item.rule_id,
+        source_chat_id=item.source_chat_id,
+        source_message_id=source_message_id,
+        dest_chat_id=item.dest_chat_id,
+        dest_thread_id=item.dest_thread_id or 0,
+    ).order_by("part")
+
+
+async def _reply_parameters(item: Claimed) -> ReplyParameters | None:
+    parent = item.payload.get("reply_to")
+    if not parent:
+        return None
+    links = await MessageLink.filter(
+        source_chat_id=item.source_chat_id,
+        source_message_id=parent,
+        dest_chat_id=item.dest_chat_id,
+        dest_thread_id=item.dest_thread_id or 0,
+    ).order_by("part", "id")
+    if not links:
+        return None
+    return ReplyParameters(message_id=links[0].dest_message_id, allow_sending_without_reply=True)
+
+
+class Sender:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, item: Claimed, rule: RuleView) -> list[Link]:
+        if item.kind == "edit":
+            return await self._edit(item, rule)
+        if rule.mode == "forward":
+            return await self._forward(item)
+        transformed = item.payload.get("transformed")
+        if transformed is not None:
+            return await self._send_transformed(item, transformed["html"])
+        return await self._copy(item)
+
+    async def _copy(self, item: Claimed) -> list[Link]:
+        return await self._unchanged(item, forward=False)
+
+    async def _forward(self, item: Claimed) -> list[Link]:
+        return await self._unchanged(item, forward=True)
+
+    async def _unchanged(self, item: Claimed, *, forward: bool) -> list[Link]:
+        """The post as it is: copied (looks like our own) or forwarded ("Forwarded from")."""
+        ids = item.source_message_ids
+        common: dict[str, Any] = {
+            "chat_id": item.dest_chat_id,
+            "from_chat_id": item.source_chat_id,
+            "message_thread_id": item.dest_thread_id,
+        }
+        if len(ids) > 1:  # an album: one call, so it stays one album in order
+            many = self.bot.forward_messages if forward else self.bot.copy_messages
+            sent = await many(message_ids=list(ids), **common)
+            return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
+        if forward:
+            message = await self.bot.forward_message(message_id=ids[0], **common)
+            return [Link(ids[0], message.message_id)]
+        copied = await self.bot.copy_message(
+            message_id=ids[0], reply_parameters=await _reply_parameters(item), **common
+        )
+        return [Link(ids[0], copied.message_id)]
+
+    async def _send_transformed(self, item: Claimed, html: str) -> list[Link]:
+        """The pipeline's HTML: a new text, or the new caption of a copied media or album.
+
+        A caption over 1024 characters goes as a caption plus follow-up messages; a text over
+        4096 is split at paragraph or sentence boundaries.
+        """
+        source = item.source_message_ids[0]
+        reply = await _reply_parameters(item)
+        links: list[Link] = []
+        follow_ups: list[str]
+        if item.payload.get("has_media"):
+            parts = split_html(html, CAPTION_LIMIT) if html.strip() else [""]
+            caption = parts[0]
+            follow_ups = split_html("\n\n".join(parts[1:]), TEXT_LIMIT) if len(parts) > 1 else []
+            links += await self._media_with_caption(item, caption, reply)
+        else:
+            follow_ups = split_html(html, TEXT_LIMIT)
+            if not follow_ups:
+                raise SkipDelivery("nothing left to send after the transform steps")
+        for text in follow_ups:
+            message = await self.bot.send_message(
+                chat_id=item.dest_chat_id,
+                text=text,
+                parse_mode="HTML",
+                message_thread_id=item.dest_thread_id,
+                reply_parameters=reply if not links else None,
+            )
+            links.append(Link(source, message.message_id, part=len(links)))
+        return links
+
+    async def _media_with_caption(
+        self, item: Claimed, caption: str, reply: ReplyParameters | None
+    ) -> list[Link]:
+        items = item.payload.get("items") or []
+        if len(item.source_message_ids) > 1 and len(items) == len(item.source_message_ids):
+            media = [
+                _INPUT_MEDIA[entry["kind"]](
+                    media=entry["file_id"],
+                    caption=caption if n == 0 else None,
+                    parse_mode="HTML" if n == 0 else None,
+                )
+                for n, entry in enumerate(items)
+            ]
+            sent = await self.bot.send_media_group(
+                chat_id=item.dest_chat_id,
+                media=media,
+                message_thread_id=item.dest_thread_id,
+                reply_parameters=reply,
+            )
+            ids = [entry["message_id"] for entry in items]
+            return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
+        copied = await self.bot.copy_message(
+            chat_id=item.dest_chat_id,
+            from_chat_id=item.source_chat_id,
+            message_id=item.source_message_ids[0],
+            message_thread_id=item.dest_thread_id,
+            caption=caption,
+            parse_mode="HTML",
+            reply_parameters=reply,
+        )
+        return [Link(item.source_message_ids[0], copied.message_id)]
+
+    async def _edit(self, item: Claimed, rule: RuleView) -> list[Link]:
+        source = item.source_message_ids[0]
+        transformed = item.payload.get("transformed")
+        if rule.edit_policy == "repost":
+            if rule.mode == "forward":
+                await self._forward(item)
+            elif transformed is not None:
+                await self._send_transformed(item, transformed["html"])
+            else:
+                await self._copy(item)
+            return []  # the first copy stays the one replies and edits refer to
+        links = await find_links(item, source)
+        if not links:
+            raise SkipDelivery("the original post was not delivered here")
+        has_media = bool(item.payload.get("has_media"))
+        if transformed is not None:
+            limit = CAPTION_LIMIT if has_media else TEXT_LIMIT
+            html = (split_html(transformed["html"], limit) or [""])[0]
+            text, entities, mode = html, None, "HTML"
+        else:
+            text = item.payload.get("text", "")
+            entities, mode = entities_of(item.payload.get("entities")), None
+        first = links[0]
+        try:
+            if has_media:
+                await self.bot.edit_message_caption(
+                    chat_id=item.dest_chat_id,
+                    message_id=first.dest_message_id,
+                    caption=text,
+                    caption_entities=entities,
+                    parse_mode=mode,
+                )
+            else:
+                await self.bot.edit_message_text(
+                    chat_id=item.dest_chat_id,
+                    message_id=first.dest_message_id,
+                    text=text,
+                    entities=entities,
+                    parse_mode=mode,
+                )
+        except TelegramBadRequest as error:
+            if "message is not modified" not in error.message:
+                raise
+        return []

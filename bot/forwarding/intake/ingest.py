@@ -1,0 +1,302 @@
+"""Ingest: a source message becomes outbox rows, one per (rule, destination), in one transaction.
+
+Messages from chats that are no rule's source cost one set lookup. Album items (same
+``media_group_id``) join one delivery per destination while it is still waiting for its short
+grace period, so an album leaves as one album; an item that arrives after its album left goes on
+its own rather than being lost. The unique key on deliveries makes a replayed update a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.types import Message
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot.forwarding.delivery.outbox import PENDING, REVIEW
+from bot.forwarding.intake.enqueue import NewDelivery, current_batch, insert
+from bot.forwarding.post import MEDIA_KINDS, Post
+from bot.forwarding.rules.filters import check, content_fingerprint
+from bot.forwarding.rules.index import RuleIndex, RuleView
+from bot.forwarding.rules.spec import ChatRef
+from bot.runtime.logging import get_logger
+from models import Delivery
+
+log = get_logger(__name__)
+
+ALBUM_GRACE_S = 1.5  # how long an album's first item waits for its siblings
+
+_MEDIA_FIELDS = tuple(kind for kind in MEDIA_KINDS if kind not in ("text", "other"))
+
+
+def media_kinds(message: Message) -> frozenset[str]:
+    kinds = {kind for kind in _MEDIA_FIELDS if getattr(message, kind, None)}
+    if message.animation:
+        kinds.discard("document")  # Telegram sends an animation as a document too
+    if not kinds:
+        kinds.add("text" if message.text else "other")
+    return frozenset(kinds)
+
+
+def media_ids(message: Message) -> tuple[str, ...]:
+    found = []
+    for kind in _MEDIA_FIELDS:
+        media = getattr(message, kind, None)
+        if isinstance(media, list):  # photo sizes: the largest identifies the photo
+            media = media[-1] if media else None
+        unique = getattr(media, "file_unique_id", None)
+        if unique:
+            found.append(str(unique))
+    return tuple(found)
+
+
+def post_of(message: Message) -> Post:
+    chat = message.chat
+    return Post(
+        chat_id=chat.id,
+        message_ids=(message.message_id,),
+        text=message.text or message.caption or "",
+        media_kinds=media_kinds(message),
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        sender_id=message.from_user.id if message.from_user and not message.sender_chat else None,
+        is_forwarded=message.forward_origin is not None,
+        media_group_id=message.media_group_id,
+        media_ids=media_ids(message),
+        reply_to_message_id=(
+            message.reply_to_message.message_id if message.reply_to_message else None
+        ),
+        chat_title=chat.title or "",
+        chat_username=chat.username,
+    )
+
+
+_ALBUM_KINDS = ("photo", "video", "document", "audio")
+
+
+def album_item(message: Message) -> dict[str, Any] | None:
+    """What sendMediaGroup needs to rebuild an album item with a new caption."""
+    for kind in _ALBUM_KINDS:
+        media = getattr(message, kind, None)
+        if isinstance(media, list):
+            media = media[-1] if media else None
+        if media is not None:
+            return {"message_id": message.message_id, "kind": kind, "file_id": media.file_id}
+    return None
+
+
+def payload_of(message: Message, post: Post) -> dict[str, Any]:
+    entities = message.entities if message.text is not None else message.caption_entities
+    item = album_item(message) if post.media_group_id else None
+    return {
+        "items": [item] if item else [],
+        "text": post.text,
+        "entities": [e.model_dump(exclude_none=True) for e in entities or []],
+        "has_media": "text" not in post.media_kinds,
+        "media_kinds": sorted(post.media_kinds),
+        "reply_to": post.reply_to_message_id,
+        "chat_title": post.chat_title,
+        "chat_username": post.chat_username,
+        "date": int(message.date.timestamp()),
+    }
+
+
+class IngestError(Exception):
+    """A post could not be stored; its update must be fetched again, not confirmed."""
+
+
+@dataclass
+class IngestStats:
+    seen: int = 0
+    ignored: int = 0
+    filtered: int = 0
+    enqueued: int = 0  # rows offered to the outbox; a replayed one is ignored there
+    duplicates: int = 0
+
+
+class Ingest:
+    def __init__(
+        self,
+        index: RuleIndex,
+        *,
+        on_enqueue: Callable[[], None] = lambda: None,
+        on_filter_error: Callable[[RuleView, str], Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.index = index
+        self.on_enqueue = on_enqueue
+        self.on_filter_error = on_filter_error
+        self.clock = clock
+        self.stats = IngestStats()
+
+    async def post(self, message: Message) -> int:
+        """A new post in a source chat; returns the number of deliveries enqueued."""
+        self.stats.seen += 1
+        thread = message.message_thread_id if message.is_topic_message else None
+        rules = self.index.match(message.chat.id, thread)
+        if not rules:
+            self.stats.ignored += 1
+            return 0
+        post = post_of(message)
+        chosen = [rule for rule in rules if await self._passes(rule, post)]
+        if not chosen:
+            return 0
+        payload = payload_of(message, post)
+        fingerprint = content_fingerprint(post, post.media_ids)
+        now = self.clock()
+        rows = []
+        for rule in chosen:
+            window = rule.filters.dedup_window_minutes
+            for dest in rule.destinations:
+                if window and await self._seen_recently(
+                    dest.chat_id, fingerprint, now - window * 60
+                ):
+                    self.stats.duplicates += 1
+                    continue
+                due = now + (ALBUM_GRACE_S if post.media_group_id else 0.0)
+                rows.append(
+                    _row(
+                        rule, dest, message, f"m:{message.message_id}", "post", payload, due, now
+                    )._replace(content_hash=fingerprint)
+                )
+        if post.media_group_id:
+            added = await self._join_albums(rows, post.media_group_id, message.message_id)
+        else:
+            added = await self._insert(rows)
+        self.stats.enqueued += added
+        return added
+
+    async def edit(self, message: Message) -> int:
+        """An edited source post: one edit delivery per destination of rules that follow edits."""
+        thread = message.message_thread_id if message.is_topic_message else None
+        rules = [r for r in self.index.match(message.chat.id, thread) if r.edit_policy != "ignore"]
+        if not rules:
+            return 0
+        post = post_of(message)
+        payload = payload_of(message, post)
+        stamp = message.edit_date or int(self.clock())
+        now = self.clock()
+        unit = f"e:{message.message_id}:{stamp}"
+        rows = [
+            _row(rule, dest, message, unit, "edit", payload, now, now)
+            for rule in rules
+            for dest in rule.destinations
+        ]
+        return await self._insert(rows)
+
+    async def _passes(self, rule: RuleView, post: Post) -> bool:
+        verdict = check(rule.filters, post)
+        if verdict.passed:
+            return True
+        self.stats.filtered += 1
+        if verdict.error and self.on_filter_error is not None:
+            await self.on_filter_error(rule, verdict.reason or "filter error")
+        log.debug("post_filtered", rule_id=rule.id, reason=verdict.reason)
+        return False
+
+    @staticmethod
+    async def _seen_recently(dest_chat_id: int, fingerprint: str, since: float) -> bool:
+        pending = current_batch.get()
+        if pending is not None:
+            if (dest_chat_id, fingerprint) in pending.fingerprints:
+                return True
+            pending.fingerprints.add((dest_chat_id, fingerprint))
+        return await Delivery.filter(
+            dest_chat_id=dest_chat_id, content_hash=fingerprint, created_at__gte=since
+        ).exists()
+
+    async def _insert(self, rows: list[NewDelivery]) -> int:
+        """Into the polling batch's single statement, or at once outside a batch. A row already
+        there (a replay) is left alone by the database. Workers are woken once it is written."""
+        pending = current_batch.get()
+        if pending is not None:
+            pending.rows.extend(rows)
+            pending.after_flush.add(self.on_enqueue)
+        elif rows:
+            await insert(rows)
+            self.on_enqueue()
+        return len(rows)
+
+    async def _join_albums(self, new: list[NewDelivery], group_id: str, message_id: int) -> int:
+        pending = current_batch.get()
+        if pending is not None:
+            await pending.flush()  # what came before the album is written before it: order kept
+        added = 0
+        for row in (Delivery(**item._asdict(), status=PENDING) for item in new):
+            row.unit = f"g:{group_id}"
+            for _ in range(3):  # a sibling may create the row between our read and our write
+                try:
+                    added += await self._join_album(row, message_id)
+                    break
+                except IntegrityError:
+                    continue
+        self.on_enqueue()
+        return added
+
+    async def _join_album(self, row: Delivery, message_id: int) -> int:
+        async with in_transaction() as conn:
+            existing = (
+                await Delivery.filter(
+                    rule_id=row.rule_id,
+                    dest_chat_id=row.dest_chat_id,
+                    dest_thread_id=row.dest_thread_id,
+                    source_chat_id=row.source_chat_id,
+                    unit=row.unit,
+                )
+                .select_for_update()
+                .using_db(conn)
+                .first()
+            )
+            if existing is None:
+                row.kind = "album"
+                await row.save(using_db=conn)
+                return 1
+            ids = list(existing.source_message_ids)
+            if message_id in ids:
+                return 0  # a replay
+            if existing.status not in (PENDING, REVIEW):
+                # The album already left: this late item goes on its own, not lost.
+                row.unit = f"g:{row.unit[2:]}:{message_id}"
+                await row.save(using_db=conn)
+                return 1
+            existing.source_message_ids = sorted([*ids, message_id])
+            items = sorted(
+                [*existing.payload.get("items", []), *row.payload.get("items", [])],
+                key=lambda item: item["message_id"],
+            )
+            if not existing.payload.get("text") and row.payload.get("text"):
+                existing.payload = {**existing.payload, **row.payload}
+            existing.payload = {**existing.payload, "items": items}
+            existing.due_at = max(existing.due_at, self.clock() + ALBUM_GRACE_S / 2)
+            await existing.save(
+                using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
+            )
+            return 0
+
+
+def _row(
+    rule: RuleView,
+    dest: ChatRef,
+    message: Message,
+    unit: str,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: float,
+    now: float,
+) -> NewDelivery:
+    return NewDelivery(
+        rule_id=rule.id,
+        dest_chat_id=dest.chat_id,
+        dest_thread_id=dest.thread_id or 0,
+        source_chat_id=message.chat.id,
+        unit=unit,
+        source_message_ids=[message.message_id],
+        kind=kind,
+        payload=payload,
+        content_hash=None,
+        due_at=due_at,
+        created_at=now,
+    )

@@ -1,0 +1,77 @@
+"""What a rule says, validated: the one shape the wizard, the service and the tests share."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from bot.forwarding.rules.filters import FilterSpec
+
+Mode = Literal["copy", "forward"]
+EditPolicy = Literal["edit", "repost", "ignore"]
+AiFailure = Literal["hold", "original", "skip"]
+
+
+class ChatRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chat_id: int
+    thread_id: int | None = Field(default=None, gt=0)
+    title: str = Field(default="", max_length=256)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.chat_id, self.thread_id or 0
+
+    def label(self) -> str:
+        name = self.title or str(self.chat_id)
+        return f"{name} (topic {self.thread_id})" if self.thread_id else name
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    sources: list[ChatRef] = Field(max_length=50)
+    destinations: list[ChatRef] = Field(max_length=50)
+    mode: Mode = "copy"
+    filters: FilterSpec = Field(default_factory=FilterSpec)
+    steps: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    edit_policy: EditPolicy = "edit"
+    review: bool = False
+    ai_failure: AiFailure = "hold"
+    ai_model: str | None = Field(default=None, max_length=100)
+    allow_new_links: bool = False
+
+    @field_validator("sources", "destinations")
+    @classmethod
+    def _not_empty(cls, value: list[ChatRef], info: ValidationInfo) -> list[ChatRef]:
+        if not value:
+            what = "source" if info.field_name == "sources" else "destination"
+            raise ValueError(f"A rule needs at least one {what}.")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RuleSpec:
+        self.name = self.name.strip()
+        if not self.name:
+            raise ValueError("The rule needs a name.")
+        source_keys = {s.key for s in self.sources}
+        for dest in self.destinations:
+            if dest.key in source_keys or (dest.chat_id, 0) in source_keys:
+                raise ValueError(
+                    f"{dest.label()} is both a source and a destination: posts would loop."
+                )
+        if len({d.key for d in self.destinations}) != len(self.destinations):
+            raise ValueError("The same destination is listed twice.")
+        if self.mode == "forward" and self.edit_policy == "edit":
+            raise ValueError(
+                "Forwarded messages can't be edited by a bot: with forward mode choose "
+                "“post again” or “ignore” for edits."
+            )
+        if self.mode == "forward" and self.steps:
+            raise ValueError(
+                "Forward mode sends posts unchanged: remove the transform steps or use copy mode."
+            )
+        return self

@@ -1,0 +1,94 @@
+"""The review queue's buttons: approve publishes, an edited text is what goes out, skip drops."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.forwarding.delivery.worker import Workers
+from bot.forwarding.html.formatting import sanitize_html
+from bot.routers.review.queue import ReviewCb, decide, decision_of
+
+DONE = {"ok": "✅ Approved", "edit": "✏️ Approved with your text", "skip": "🗑 Skipped"}
+
+
+class ReviewEdit(StatesGroup):
+    text = State()
+
+
+async def _already(query: CallbackQuery, callback_answer: CallbackAnswer, delivery_id: int) -> None:
+    previous = await decision_of(delivery_id)
+    what = (
+        f"{DONE.get(previous.action, previous.action).lower()} already"
+        if previous
+        else "no longer waiting"
+    )
+    callback_answer.text, callback_answer.show_alert = f"This post was {what}.", True
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def approve_or_skip(
+    query: CallbackQuery, callback_answer: CallbackAnswer, callback_data: ReviewCb, workers: Workers
+) -> None:
+    action = "approve" if callback_data.action == "ok" else "skip"
+    if await decide(callback_data.delivery_id, query.from_user.id, action) is None:
+        await _already(query, callback_answer, callback_data.delivery_id)
+        return
+    workers.wake()
+    callback_answer.text = DONE[callback_data.action]
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.reply(DONE[callback_data.action])
+
+
+async def edit_asked(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: ReviewCb,
+    state: FSMContext,
+) -> None:
+    if await decision_of(callback_data.delivery_id) is not None:
+        await _already(query, callback_answer, callback_data.delivery_id)
+        return
+    await state.set_state(ReviewEdit.text)
+    await state.update_data(review_delivery=callback_data.delivery_id)
+    if isinstance(query.message, Message):
+        await query.message.reply(
+            "Send the text to publish instead (formatting is kept). /cancel keeps the post waiting."
+        )
+
+
+async def edited_text(message: Message, state: FSMContext, workers: Workers) -> None:
+    delivery_id = int((await state.get_data()).get("review_delivery", 0))
+    await state.clear()
+    html = sanitize_html(message.html_text)
+    if (
+        await decide(delivery_id, message.from_user.id if message.from_user else 0, "edit", html)
+        is None
+    ):
+        await message.answer("That post was already handled; your text was not used.")
+        return
+    workers.wake()
+    await message.answer(f"✏️ Approved with your text:\n\n{html or escape('(empty)')}")
+
+
+async def edited_not_text(message: Message) -> None:
+    await message.answer("Send the new text as a message, or /cancel.")
+
+
+def make_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.callback_query.register(approve_or_skip, ReviewCb.filter(F.action.in_({"ok", "skip"})))
+    router.callback_query.register(edit_asked, ReviewCb.filter(F.action == "edit"))
+    router.message.register(
+        edited_text, ReviewEdit.text, F.chat.type == "private", F.text | F.caption
+    )
+    router.message.register(edited_not_text, ReviewEdit.text, F.chat.type == "private")
+    return router

@@ -1,0 +1,138 @@
+"""Review mode: a delivery waits for a person; reviewers get a preview to approve, edit or skip.
+
+Decisions are atomic (a conditional update on the delivery's status), so two reviewers pressing
+at once, or an old button pressed twice, decide once. Every decision is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.forwarding.delivery.outbox import PENDING, REVIEW, SKIPPED, Claimed
+from bot.forwarding.delivery.ratelimit import RateLimiter
+from bot.forwarding.delivery.sender import entities_of
+from bot.forwarding.html.formatting import html_to_text, to_html
+from bot.forwarding.rules.index import RuleView
+from bot.runtime.access import Access
+from bot.runtime.logging import get_logger
+from models import Delivery, ReviewDecision
+
+log = get_logger(__name__)
+
+PREVIEW_BUDGET = 3000
+NOTIFY_TRIES = 4
+
+
+class ReviewCb(CallbackData, prefix="rv"):
+    action: str  # ok | edit | skip
+    delivery_id: int
+
+
+def review_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=ReviewCb(action=action, delivery_id=delivery_id).pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("✅ Approve", "ok"), button("✏️ Edit text", "edit"), button("🗑 Skip", "skip")]
+        ]
+    )
+
+
+def content_html(payload: dict[str, object]) -> str:
+    transformed = payload.get("transformed")
+    if isinstance(transformed, dict):
+        return str(transformed.get("html", ""))
+    entities = payload.get("entities")
+    return to_html(
+        str(payload.get("text", "")), entities_of(entities if isinstance(entities, list) else None)
+    )
+
+
+def preview_text(item: Claimed, rule: RuleView) -> str:
+    dest = next(
+        (
+            d
+            for d in rule.destinations
+            if d.chat_id == item.dest_chat_id and (d.thread_id or None) == item.dest_thread_id
+        ),
+        None,
+    )
+    where = escape(dest.label() if dest else str(item.dest_chat_id))
+    kinds = [k for k in item.payload.get("media_kinds", []) if k != "text"]
+    media = (
+        f"[{', '.join(kinds)}{' album' if len(item.source_message_ids) > 1 else ''}] "
+        if kinds
+        else ""
+    )
+    body = content_html(item.payload)
+    if len(body) > PREVIEW_BUDGET:
+        body = escape(html_to_text(body)[:PREVIEW_BUDGET]) + "…"
+    return (
+        f"👀 <b>Review</b> · rule #{rule.id} “{escape(rule.name)}” → {where}\n\n"
+        f"{media}{body or '<i>(no text)</i>'}"
+    )
+
+
+async def notify(
+    bot: Bot, access: Access, item: Claimed, rule: RuleView, limiter: RateLimiter
+) -> int:
+    """Send the preview to the owner and every admin, within the flood limits; how many got it."""
+    reached = 0
+    for user_id in [access.owner_id, *await access.admin_ids()]:
+        for _ in range(NOTIFY_TRIES):
+            await limiter.acquire(user_id)
+            try:
+                await bot.send_message(
+                    user_id, preview_text(item, rule), reply_markup=review_keyboard(item.id)
+                )
+            except TelegramRetryAfter as error:
+                limiter.penalize(user_id, error.retry_after)
+                continue
+            except TelegramAPIError as error:
+                log.info("review_not_delivered", reviewer=user_id, error=error.message)
+            else:
+                reached += 1
+            break
+    if not reached:
+        log.warning("review_unseen", delivery_id=item.id, hint="no reviewer has started the bot")
+    return reached
+
+
+async def decide(
+    delivery_id: int, user_id: int, action: str, html: str | None = None
+) -> str | None:
+    """Apply a decision; None if the delivery is no longer waiting for one."""
+    row = await Delivery.get_or_none(id=delivery_id, status=REVIEW)
+    if row is None:
+        return None
+    if action == "skip":
+        changed = await Delivery.filter(id=delivery_id, status=REVIEW).update(
+            status=SKIPPED, finished_at=time.time(), last_error="skipped in review"
+        )
+    else:
+        payload = {**row.payload, "approved": True}
+        if html is not None:
+            payload["transformed"] = {"html": html}
+        changed = await Delivery.filter(id=delivery_id, status=REVIEW).update(
+            status=PENDING, payload=payload, due_at=time.time()
+        )
+    if not changed:
+        return None
+    await ReviewDecision.create(
+        delivery_id=delivery_id, rule_id=row.rule_id, user_id=user_id, action=action, text=html
+    )
+    log.info("review_decided", delivery_id=delivery_id, action=action, reviewer=user_id)
+    return action
+
+
+async def decision_of(delivery_id: int) -> ReviewDecision | None:
+    return await ReviewDecision.filter(delivery_id=delivery_id).order_by("-id").first()

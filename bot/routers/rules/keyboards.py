@@ -1,0 +1,176 @@
+"""The /rules menu's callback data and keyboards (pure functions returning markup).
+
+Callback data (all well under Telegram's 64 bytes):
+
+* ``rlp:<page>``: a page of the list (0-based);
+* ``rlc:<action>:<rule_id>:<page>``: an action on a rule's card; ``page`` is the list page to go
+  back to;
+* ``rls:<rule_id>:<section>:<page>``: edit one section of a rule in the wizard;
+* ``rln``: the "New rule" button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.forwarding.rules.index import RuleView
+from bot.routers.wizard import SECTIONS
+
+MAX_BUTTON_NAME = 40
+
+
+class RulesPage(CallbackData, prefix="rlp"):
+    page: int
+
+
+class RuleAction(str, Enum):
+    OPEN = "o"
+    PAUSE = "p"
+    RESUME = "r"
+    REVIEW_ON = "v1"
+    REVIEW_OFF = "v0"
+    TEST = "t"
+    LAST_POST = "l"
+    EDIT = "e"
+    DELETE = "d"
+    DELETE_YES = "dy"
+
+
+class RuleCb(CallbackData, prefix="rlc"):
+    action: RuleAction
+    rule_id: int
+    page: int = 0
+
+
+class RuleSection(CallbackData, prefix="rls"):
+    rule_id: int
+    section: str
+    page: int = 0
+
+
+class NewRule(CallbackData, prefix="rln"):
+    pass
+
+
+PREFIXES = ("rlp", "rlc", "rls", "rln")
+
+SECTION_LABELS = {
+    "name": "Name",
+    "sources": "Sources",
+    "destinations": "Destinations",
+    "mode": "Mode",
+    "filters": "Filters",
+    "steps": "Transform steps",
+    "edits": "Edits",
+    "ai_failure": "If the AI fails",
+}
+
+
+def section_label(section: str) -> str:
+    return SECTION_LABELS.get(section) or section.replace("_", " ").capitalize()
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_BUTTON_NAME else name[: MAX_BUTTON_NAME - 1] + "…"
+
+
+def rule_button_text(rule: RuleView) -> str:
+    return f"{'▶' if rule.active else '⏸'} {_short(rule.name)}"
+
+
+def rules_list(
+    rules: Sequence[RuleView], page: int, *, has_previous: bool, has_next: bool
+) -> InlineKeyboardMarkup:
+    """One button per rule of the page, ◀ ▶ where there is another page, and "New rule"."""
+    builder = InlineKeyboardBuilder()
+    for rule in rules:
+        builder.row(
+            _button(
+                rule_button_text(rule), RuleCb(action=RuleAction.OPEN, rule_id=rule.id, page=page)
+            )
+        )
+    nav = []
+    if has_previous:
+        nav.append(_button("◀ Previous", RulesPage(page=page - 1)))
+    if has_next:
+        nav.append(_button("Next ▶", RulesPage(page=page + 1)))
+    if nav:
+        builder.row(*nav)
+    builder.row(_button("➕ New rule", NewRule()))
+    return builder.as_markup()
+
+
+def rule_card(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
+    def act(action: RuleAction) -> RuleCb:
+        return RuleCb(action=action, rule_id=rule.id, page=page)
+
+    pause = (
+        _button("⏸ Pause", act(RuleAction.PAUSE))
+        if rule.active
+        else _button("▶ Resume", act(RuleAction.RESUME))
+    )
+    review = (
+        _button("👁 Review: on", act(RuleAction.REVIEW_OFF))
+        if rule.review
+        else _button("👁 Review: off", act(RuleAction.REVIEW_ON))
+    )
+    builder = InlineKeyboardBuilder()
+    builder.row(pause, review)
+    builder.row(_button("🧪 Test", act(RuleAction.TEST)), _button("✏️ Edit", act(RuleAction.EDIT)))
+    builder.row(_button("🗑 Delete", act(RuleAction.DELETE)))
+    builder.row(_button("« Back to list", RulesPage(page=page)))
+    return builder.as_markup()
+
+
+def _back_to_rule(rule_id: int, page: int) -> InlineKeyboardButton:
+    return _button("« Back to rule", RuleCb(action=RuleAction.OPEN, rule_id=rule_id, page=page))
+
+
+def edit_sections(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for section in SECTIONS:
+        builder.button(
+            text=section_label(section),
+            callback_data=RuleSection(rule_id=rule_id, section=section, page=page),
+        )
+    builder.adjust(2)
+    builder.row(_back_to_rule(rule_id, page))
+    return builder.as_markup()
+
+
+def delete_confirmation(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        _button("🗑 Yes, delete", RuleCb(action=RuleAction.DELETE_YES, rule_id=rule_id, page=page)),
+        _button("No, keep it", RuleCb(action=RuleAction.OPEN, rule_id=rule_id, page=page)),
+    )
+    return builder.as_markup()
+
+
+def sample_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        _button(
+            "📥 Use the last post", RuleCb(action=RuleAction.LAST_POST, rule_id=rule_id, page=page)
+        )
+    )
+    builder.row(_back_to_rule(rule_id, page))
+    return builder.as_markup()
+
+
+def sample_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        _button("🧪 Test again", RuleCb(action=RuleAction.TEST, rule_id=rule_id, page=page)),
+        _back_to_rule(rule_id, page),
+    )
+    return builder.as_markup()

@@ -1,0 +1,237 @@
+"""/status figures: gathered from the running services and the outbox, rendered as one message.
+
+``gather_status`` reads; ``render_status`` is a pure function of the gathered ``StatusReport``
+(HTML, always under Telegram's 4096 characters); ``retry_dead`` and ``drop_dead`` act on a dead
+delivery and say whether it was still dead.
+
+The last errors come from the outbox rather than from the alerts: every dyno writes there, so the
+leader that answers /status sees the errors of the whole cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram.utils.text_decorations import html_decoration as html
+from tortoise import connections
+from tortoise.expressions import Q
+
+from bot.forwarding.delivery.outbox import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
+from models import Delivery
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+HOUR = 3600.0
+DEAD_SHOWN = 10
+ERRORS_SHOWN = 5
+PROCESSES_SHOWN = 5
+DEPTH_STATES = (PENDING, IN_FLIGHT, REVIEW, HELD, DEAD)
+MESSAGE_LIMIT = 4096
+
+# Caps on the escaped length of each piece a user, a chat or Telegram wrote: with them the whole
+# message stays under MESSAGE_LIMIT whatever the content.
+ERROR_CAP = 100
+NAME_CAP = 32
+TITLE_CAP = 32
+PROCESS_CAP = 48
+
+_LAST_ERRORS_SQL = f"""
+SELECT last_error, MAX(COALESCE(finished_at, due_at)) AS at FROM deliveries
+WHERE last_error IS NOT NULL AND (status = '{DEAD}' OR (status IN ('{PENDING}', '{IN_FLIGHT}')
+      AND attempts > 0))
+GROUP BY last_error ORDER BY at DESC LIMIT {ERRORS_SHOWN}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AiFigures:
+    calls: int
+    failures: int
+    cache_hits: int
+    down: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeadItem:
+    id: int
+    rule_id: int
+    rule_name: str  # "" when the rule is not in this process's index
+    dest_chat_id: int
+    dest_title: str  # "" when unknown
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    process: str
+    leader: bool
+    workers: int
+    sent_here: int  # by this process's workers since it started
+    failed_here: int
+    other_processes: tuple[str, ...]  # other dynos that claimed deliveries in the last hour
+    depth: dict[str, int]
+    sent_last_hour: int
+    errors: tuple[str, ...]  # newest first, distinct
+    ai: AiFigures | None  # None: not configured
+    dead: tuple[DeadItem, ...]  # newest first, at most DEAD_SHOWN
+    dead_total: int
+
+
+def ai_figures(ai: Any) -> AiFigures | None:
+    """Figures of the Groq client if there is one and it has a key."""
+    if ai is None or getattr(ai, "configured", True) is False:
+        return None
+    return AiFigures(
+        calls=int(getattr(ai, "calls", 0)),
+        failures=int(getattr(ai, "failures", 0)),
+        cache_hits=int(getattr(ai, "cache_hits", 0)),
+        down=bool(getattr(ai, "down", False)),
+    )
+
+
+async def gather_status(services: Services, *, now: float | None = None) -> StatusReport:
+    now = services.outbox.clock() if now is None else now
+    cluster, workers = services.cluster, services.workers
+    depth = await services.outbox.depth()
+    recent = Q(finished_at__gte=now - HOUR) | Q(lease_until__gte=now)
+    claimers = (
+        await Delivery.filter(recent, claimed_by__not_isnull=True)
+        .exclude(claimed_by=cluster.name)
+        .distinct()
+        .values_list("claimed_by", flat=True)
+    )
+    sent_last_hour = await Delivery.filter(status=SENT, finished_at__gte=now - HOUR).count()
+    rows = await connections.get("default").execute_query_dict(_LAST_ERRORS_SQL)
+    dead_rows = (
+        await Delivery.filter(status=DEAD)
+        .order_by("-finished_at", "-id")
+        .limit(DEAD_SHOWN)
+        .values("id", "rule_id", "dest_chat_id", "last_error")
+    )
+    return StatusReport(
+        process=cluster.name,
+        leader=cluster.leader,
+        workers=workers.concurrency,
+        sent_here=workers.sent,
+        failed_here=workers.failed,
+        other_processes=tuple(sorted(str(c) for c in claimers)),
+        depth={state: depth.get(state, 0) for state in DEPTH_STATES},
+        sent_last_hour=sent_last_hour,
+        errors=tuple(str(r["last_error"]) for r in rows),
+        ai=ai_figures(getattr(services, "ai", None)),
+        dead=tuple(_dead_item(services, row) for row in dead_rows),
+        dead_total=depth.get(DEAD, 0),
+    )
+
+
+def _dead_item(services: Services, row: dict[str, Any]) -> DeadItem:
+    rule = services.index.get(row["rule_id"])
+    title = ""
+    if rule is not None:
+        title = next(
+            (d.title or "" for d in rule.destinations if d.chat_id == row["dest_chat_id"]), ""
+        )
+    return DeadItem(
+        id=row["id"],
+        rule_id=row["rule_id"],
+        rule_name=rule.name if rule is not None else "",
+        dest_chat_id=row["dest_chat_id"],
+        dest_title=title,
+        error=row["last_error"] or "",
+    )
+
+
+async def retry_dead(delivery_id: int, *, now: float | None = None) -> bool:
+    """Send a dead delivery again from scratch; False when it is no longer dead."""
+    updated = await Delivery.filter(id=delivery_id, status=DEAD).update(
+        status=PENDING,
+        attempts=0,
+        due_at=time.time() if now is None else now,
+        finished_at=None,
+        lease_until=None,
+        claimed_by=None,
+    )
+    return bool(updated)
+
+
+async def drop_dead(delivery_id: int, *, now: float | None = None) -> bool:
+    """Give up on a dead delivery for good; False when it is no longer dead."""
+    updated = await Delivery.filter(id=delivery_id, status=DEAD).update(
+        status=SKIPPED, finished_at=time.time() if now is None else now
+    )
+    return bool(updated)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def clip(text: str, cap: int) -> str:
+    """``text`` escaped for HTML, on one line, cut so that the escaped form fits in ``cap``."""
+    text = " ".join(text.split())
+    escaped = html.quote(text)
+    if len(escaped) <= cap:
+        return escaped
+    text = text[: cap - 1]  # escaping never shortens
+    while text and len(html.quote(text)) > cap - 1:
+        text = text[:-1]
+    return html.quote(text) + "…"
+
+
+def _depth_line(depth: dict[str, int]) -> str:
+    labels = {IN_FLIGHT: "in flight"}
+    return " · ".join(f"{labels.get(s, s)} {depth.get(s, 0)}" for s in DEPTH_STATES)
+
+
+def _ai_line(ai: AiFigures | None) -> str:
+    if ai is None:
+        return "AI: not configured"
+    state = "⚠️ down" if ai.down else "up"
+    return (
+        f"AI (Groq): {state} · {ai.calls} calls · {ai.failures} failed · {ai.cache_hits} from cache"
+    )
+
+
+def _dead_line(item: DeadItem) -> str:
+    rule = f"rule #{item.rule_id}"
+    if item.rule_name:
+        rule += f" {clip(item.rule_name, NAME_CAP)}"
+    dest = f"<code>{item.dest_chat_id}</code>"
+    if item.dest_title:
+        dest = f"{clip(item.dest_title, TITLE_CAP)} ({dest})"
+    return f"#{item.id} · {rule} → {dest}\n   {clip(item.error or 'no reason recorded', ERROR_CAP)}"
+
+
+def render_status(report: StatusReport) -> str:
+    """The /status message, HTML, shorter than Telegram's 4096 characters."""
+    me = f"<code>{clip(report.process, PROCESS_CAP)}</code>"
+    polling = f"this process ({me})" if report.leader else f"another process (this is {me})"
+    others = report.other_processes
+    seen = ", ".join(f"<code>{clip(p, PROCESS_CAP)}</code>" for p in others[:PROCESSES_SHOWN])
+    if len(others) > PROCESSES_SHOWN:
+        seen += f" … and {len(others) - PROCESSES_SHOWN} more"
+    lines = [
+        "<b>Status</b>",
+        f"Polling Telegram: {polling}",
+        f"Workers here: {report.workers} (sent {report.sent_here}, failed "
+        f"{report.failed_here} since start)",
+        f"Other processes delivering in the last hour: {seen or 'none'}",
+        f"Outbox: {_depth_line(report.depth)}",
+        f"Sent in the last hour: {report.sent_last_hour}",
+        _ai_line(report.ai),
+        "",
+        "<b>Last errors</b>",
+    ]
+    lines += [f"• {clip(e, ERROR_CAP)}" for e in report.errors] or ["none"]
+    lines += ["", f"<b>Dead deliveries</b>: {report.dead_total}"]
+    if report.dead:
+        lines += [_dead_line(item) for item in report.dead]
+        if report.dead_total > len(report.dead):
+            lines.append(f"… and {report.dead_total - len(report.dead)} more")
+        lines.append("Retry sends one again; Drop gives it up.")
+    text = "\n".join(lines)
+    if len(text) > MESSAGE_LIMIT:  # cannot happen with the caps above; never send an error
+        text = text[: MESSAGE_LIMIT - 1] + "…"
+    return text
