@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -21,8 +22,9 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +37,7 @@ import asyncpg
 from bot.forwarding.rules.spec import RuleSpec
 from bot.runtime.config import Settings
 from bot.runtime.db import upgrade_schema
+from sandbox.settings import standin_settings
 
 if TYPE_CHECKING:
     from bot.app import BotApp
@@ -89,6 +92,29 @@ def result_line(**pairs: object) -> str:
     line = "RESULT " + " ".join(f"{key}={text(value)}" for key, value in pairs.items())
     print(line, flush=True)
     return line
+
+
+def report(**figures: float | int) -> dict[str, float | int]:
+    """The closing lines of a benchmark: the machine's load, then its RESULT line."""
+    say_load()
+    result_line(**figures)
+    return figures
+
+
+def run_logged(name: str, measurement: Coroutine[Any, Any, object]) -> None:
+    """Run a benchmark's measurement with the bot's logs in a file of its own."""
+    with bot_logs(Path(tempfile.gettempdir()) / "forwarding-bench" / f"{name}.log"):
+        asyncio.run(measurement)
+
+
+def cli(
+    name: str, doc: str, measure: Callable[..., Coroutine[Any, Any, object]], **defaults: int
+) -> None:
+    """A benchmark's command line: one integer option per default, then the logged run."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for option, default in defaults.items():
+        parser.add_argument(f"--{option}", type=int, default=default)
+    run_logged(name, measure(**vars(parser.parse_args())))
 
 
 def rate(count: int, seconds: float) -> float:
@@ -398,13 +424,7 @@ class StandIn:
 
 
 def bot_settings(db_url: str, telegram_url: str) -> Settings:
-    return Settings(
-        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
-        owner_telegram_id=OWNER,
-        admin_chat_id=ALERTS,
-        database_url=db_url,  # type: ignore[arg-type]
-        telegram_api_url=telegram_url,
-    )
+    return standin_settings(TOKEN, OWNER, ALERTS, db_url, telegram_url)
 
 
 @dataclass

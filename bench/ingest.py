@@ -20,13 +20,10 @@ Prints ``RESULT posts_per_s=… baseline_posts_per_s=… ratio=… rules=…``. 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -39,13 +36,14 @@ from bench.common import (
     TOKEN,
     StandIn,
     bot_settings,
+    cli,
     count_rows,
     database_url,
     insert_rules,
     measured_destinations,
     prepare_database,
     rate,
-    result_line,
+    report,
     running_bot,
     say,
     say_load,
@@ -209,27 +207,13 @@ async def measure(
         f"posts/s {run.per_s:.0f} (target ≥ {TARGET_POSTS_PER_S:.0f}), "
         f"ratio to the bare bot {ratio:.2f} (target ≥ {TARGET_RATIO}); bot startup {startup_s:.2f} s"
     )
-    figures: dict[str, float | int] = {
-        "posts_per_s": round(run.per_s, 1),
-        "baseline_posts_per_s": round(base.per_s, 1),
-        "ratio": round(ratio, 2),
-        "rules": rules,
-    }
-    say_load()
-    result_line(**figures)
-    return figures
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=3000)
-    parser.add_argument("--rules", type=int, default=10_000)
-    args = parser.parse_args()
-    from bench.common import bot_logs
-
-    with bot_logs(Path(tempfile.gettempdir()) / "forwarding-bench" / "ingest.log"):
-        asyncio.run(measure(args.posts, args.rules))
+    return report(
+        posts_per_s=round(run.per_s, 1),
+        baseline_posts_per_s=round(base.per_s, 1),
+        ratio=round(ratio, 2),
+        rules=rules,
+    )
 
 
 if __name__ == "__main__":
-    main()
+    cli("ingest", __doc__ or "", measure, posts=3000, rules=10_000)

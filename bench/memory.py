@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import importlib
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench.common import (
     ROOT,
@@ -34,8 +32,9 @@ from bench.common import (
     measured_destinations,
     peak_rss_mb,
     prepare_database,
-    result_line,
+    report,
     rss_mb,
+    run_logged,
     running_bot,
     say,
     say_load,
@@ -130,9 +129,7 @@ async def measure(
     )
     say(f"  (the stand-in, a separate process, held {standin_rss:.1f} MB)")
     figures: dict[str, float | int] = {"rss_mb": round(rss, 1), "rules": rules, "links": stored}
-    say_load()
-    result_line(**figures)
-    return figures
+    return report(**figures)
 
 
 def main() -> None:
@@ -154,10 +151,7 @@ def main() -> None:
         configure_logging("WARNING")
         asyncio.run(seed(args.db or database_url(), args.rules, args.links))
         return
-    from bench.common import bot_logs
-
-    with bot_logs(Path(tempfile.gettempdir()) / "forwarding-bench" / "memory.log"):
-        asyncio.run(measure(args.rules, args.links, args.warmup, args.db))
+    run_logged("memory", measure(args.rules, args.links, args.warmup, args.db))
 
 
 if __name__ == "__main__":

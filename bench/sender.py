@@ -13,23 +13,21 @@ Prints ``RESULT msgs_per_s=… ceiling=30 http_429=… sent=…``. Target: ≥ 2
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 
 from bench.common import (
     SOURCE,
     StandIn,
     bot_settings,
+    cli,
     count_rows,
     database_url,
     insert_rules,
     measured_destinations,
     prepare_database,
     rate,
-    result_line,
+    report,
     rule_record,
     running_bot,
     say,
@@ -116,27 +114,13 @@ async def measure(
         f"msgs/s {per_s:.1f} (target ≥ {TARGET_MSGS_PER_S:.0f}, ceiling {CEILING}); "
         f"429s {stats['responses_429']} (target 0)"
     )
-    figures: dict[str, float | int] = {
-        "msgs_per_s": round(per_s, 1),
-        "ceiling": CEILING,
-        "http_429": stats["responses_429"],
-        "sent": sent,
-    }
-    say_load()
-    result_line(**figures)
-    return figures
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=10)
-    parser.add_argument("--destinations", type=int, default=200)
-    args = parser.parse_args()
-    from bench.common import bot_logs
-
-    with bot_logs(Path(tempfile.gettempdir()) / "forwarding-bench" / "sender.log"):
-        asyncio.run(measure(args.posts, args.destinations))
+    return report(
+        msgs_per_s=round(per_s, 1),
+        ceiling=CEILING,
+        http_429=stats["responses_429"],
+        sent=sent,
+    )
 
 
 if __name__ == "__main__":
-    main()
+    cli("sender", __doc__ or "", measure, posts=10, destinations=200)

@@ -19,7 +19,7 @@ from bot.forwarding.intake.ingest import Ingest
 from bot.forwarding.intake.polling import Poller
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.service import RulesService
-from bot.forwarding.steps.ai import AiClient
+from bot.forwarding.steps.ai.client import AiClient
 from bot.runtime.access import Access
 from bot.runtime.alerts import Alerts
 from bot.runtime.cluster import Cluster
@@ -57,8 +57,8 @@ async def build_services(
     await index.reload()
     cluster = Cluster(settings.effective_database_url, on_rules_changed=index.reload)
     await cluster.start()
-    rules = RulesService(bot, index, on_change=cluster.notify_rules_changed)
     outbox = Outbox(cluster.name)
+    rules = RulesService(bot, index, outbox, on_change=cluster.notify_rules_changed)
     limiter = RateLimiter()
 
     async def ai_down(reason: str) -> None:
@@ -91,5 +91,5 @@ async def build_services(
             f"filter:{rule.id}", f"A filter of rule #{rule.id} could not run", reason
         )
 
-    ingest = Ingest(index, on_enqueue=workers.wake, on_filter_error=filter_failed)
+    ingest = Ingest(index, outbox, on_enqueue=workers.wake, on_filter_error=filter_failed)
     return Services(index, rules, outbox, limiter, workers, ingest, cluster, ai)

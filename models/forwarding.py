@@ -1,4 +1,4 @@
-"""Rules, the delivery outbox and the links from source messages to what was sent for them."""
+"""Rules, the delivery outbox and its statuses, the links from source to sent messages, reviews."""
 
 from __future__ import annotations
 
@@ -6,6 +6,15 @@ from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+# The states of a delivery, as stored in ``Delivery.status``.
+PENDING = "pending"
+IN_FLIGHT = "in_flight"
+SENT = "sent"
+DEAD = "dead"
+SKIPPED = "skipped"
+REVIEW = "review"  # waiting for a reviewer's decision
+HELD = "held"  # its rule is paused; goes back to pending when the rule resumes
 
 
 class Rule(Model):
@@ -60,7 +69,7 @@ class Delivery(Model):
     kind = fields.CharField(max_length=8, default="post")  # post | album | edit
     payload: dict[str, Any] = fields.JSONField(default=dict)
     content_hash = fields.CharField(max_length=64, null=True)
-    status = fields.CharField(max_length=12, default="pending")
+    status = fields.CharField(max_length=12, default=PENDING)
     attempts = fields.IntField(default=0)
     due_at = fields.FloatField()
     lease_until = fields.FloatField(null=True)

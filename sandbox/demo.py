@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.app import BotApp
-from bot.runtime.config import Settings
 from bot.runtime.logging import configure_logging
 from sandbox.groq.server import GroqStandIn
+from sandbox.settings import standin_settings
 from sandbox.telegram.person import Person, Reply
 from sandbox.telegram.standin import TelegramStandIn
 
@@ -105,14 +105,8 @@ async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> i
     ):
         tg.add_chat("channel", title, chat_id=chat_id, username=username)
         tg.set_member(chat_id, BOT_ID, "administrator", can_post_messages=True)
-    settings = Settings(
-        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
-        owner_telegram_id=OWNER,
-        admin_chat_id=ALERTS,
-        database_url=database_url,  # type: ignore[arg-type]
-        telegram_api_url=tg.url,
-        groq_api_key="gsk_demo",  # type: ignore[arg-type]
-        groq_base_url=groq.base_url,
+    settings = standin_settings(
+        TOKEN, OWNER, ALERTS, database_url, tg.url, groq.base_url, groq_key="gsk_demo"
     )
     out = Transcript(tg)
     print("Offline demo: the real bot, local Telegram and Groq stand-ins, an embedded SQLite file.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.forwarding.delivery.outbox import IN_FLIGHT, PENDING, Outbox
+from bot.forwarding.delivery.outbox import Outbox
 from models import Delivery, Rule
+from models.forwarding import IN_FLIGHT, PENDING
 
 
 async def _rule() -> Rule:

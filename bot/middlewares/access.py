@@ -5,12 +5,12 @@ Channel and group posts pass untouched: they are content for the forwarding engi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.middlewares import Handler
 from bot.runtime.access import Access, Role
 from bot.runtime.logging import get_logger
 
@@ -24,12 +24,7 @@ class AccessMiddleware(BaseMiddleware):
     def __init__(self, access: Access) -> None:
         self.access = access
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = getattr(event, "from_user", None)
         if isinstance(event, Message) and event.chat.type != "private":
             data["role"] = Role.STRANGER

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+
+from bot.middlewares import Handler
 
 
 class InFlight:
@@ -40,12 +41,7 @@ class UpdateContextMiddleware(BaseMiddleware):
     def __init__(self, inflight: InFlight) -> None:
         self.inflight = inflight
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         user = data.get("event_from_user")
         chat = data.get("event_chat")

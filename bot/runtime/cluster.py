@@ -15,9 +15,7 @@ import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import asyncpg
-
-from bot.runtime.db import connection_config
+from bot.runtime.db import connect_direct, connection_config
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -47,15 +45,7 @@ class Cluster:
     async def start(self) -> None:
         if not self.postgres:
             return
-        creds = self._config["credentials"]
-        self._conn = await asyncpg.connect(
-            host=creds["host"],
-            port=creds["port"],
-            user=creds["user"],
-            password=creds["password"],
-            database=creds["database"],
-            ssl=creds["ssl"],
-        )
+        self._conn = await connect_direct(self._config["credentials"])
         self._conn.add_termination_listener(lambda _conn: self.lost.set())
         await self._conn.add_listener(CHANNEL, self._heard)
 

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
 
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
 APP = "models"
 MODEL_MODULES = ["models", "aerich.models"]
@@ -81,6 +82,19 @@ def tortoise_config(url: str, pool_size: int = 5) -> dict[str, Any]:
     }
 
 
+async def connect_direct(credentials: dict[str, Any]) -> asyncpg.Connection:
+    """A plain asyncpg connection of its own (outside Tortoise's pool), for session-level locks
+    and LISTEN; ``credentials`` as in ``connection_config``."""
+    return await asyncpg.connect(
+        host=credentials["host"],
+        port=credentials["port"],
+        user=credentials["user"],
+        password=credentials["password"],
+        database=credentials["database"],
+        ssl=credentials["ssl"],
+    )
+
+
 def is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
@@ -114,18 +128,9 @@ async def upgrade_schema(url: str, pool_size: int = 5) -> list[str]:
             await Tortoise.close_connections()
         return []
 
-    import asyncpg
     from aerich import Command
 
-    creds = config["connections"]["default"]["credentials"]
-    lock_conn = await asyncpg.connect(
-        host=creds["host"],
-        port=creds["port"],
-        user=creds["user"],
-        password=creds["password"],
-        database=creds["database"],
-        ssl=creds["ssl"],
-    )
+    lock_conn = await connect_direct(config["connections"]["default"]["credentials"])
     try:
         await lock_conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_KEY)
         async with Command(tortoise_config=config, app=APP, location=str(MIGRATIONS)) as command:

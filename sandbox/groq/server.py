@@ -32,7 +32,6 @@ import contextlib
 import inspect
 import logging
 import math
-import signal
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -42,20 +41,23 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.groq.limits import (
+    RateLimiter,
+    Refusal,
+    error_body,
+    fault_body,
+)
 from sandbox.groq.logic import (
     DEFAULT_MODELS,
     REASONING_MODELS,
     Params,
-    RateLimiter,
-    Refusal,
     build_completion,
     default_responder,
-    error_body,
-    fault_body,
     model_card,
     reasoning_text,
     validate_request,
 )
+from sandbox.serving import serve_until_signalled
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -426,15 +428,7 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     url = await standin.start(args.host, args.port)
     print(f"Groq stand-in listening on {url} (GROQ_BASE_URL={url})", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await standin.stop()
+    await serve_until_signalled(standin.stop)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,6 +24,7 @@ from sandbox.telegram.state import (
     TelegramState,
     User,
     now,
+    place,
 )
 from sandbox.telegram.text import TextError, format_text
 
@@ -426,12 +427,7 @@ class Actors:
             data["from"] = sender
         if sender_chat is not None:
             data["sender_chat"] = sender_chat
-        data["date"] = now()
-        data["chat"] = chat.to_api()
-        if thread_id:
-            data["message_thread_id"] = thread_id
-            if chat.is_forum:
-                data["is_topic_message"] = True
+        place(data, chat, thread_id)
         if replied is not None:
             data["reply_to_message"] = quoted(replied)
         if media_group_id:

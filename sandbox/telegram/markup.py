@@ -1,4 +1,4 @@
-"""Parsers of the Bot API parse modes: HTML, MarkdownV2 and legacy Markdown.
+"""The Bot API's HTML parse mode (the Markdown ones are in ``markdown.py``).
 
 Each turns marked-up text into plain text plus MessageEntity dicts with UTF-16
 offsets. HTML follows TDLib's ``parse_html`` (``td/telegram/MessageEntity.cpp``)
@@ -8,7 +8,6 @@ constructs bots use and TDLib's wording for the common mistakes.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 Entity = dict[str, Any]
@@ -48,7 +47,6 @@ _HTML_TYPES = {
     "blockquote": "blockquote",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 
 
 class TextError(ValueError):
@@ -64,7 +62,7 @@ def sort_entities(entities: list[Entity]) -> list[Entity]:
     return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
-def _byte_offset(text: str, index: int) -> int:
+def byte_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 
 
@@ -130,7 +128,7 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
         i += 1
         if i < n and source[i] == "/":
             if not stack:
-                raise error(f"Unexpected end tag at byte offset {_byte_offset(source, begin)}")
+                raise error(f"Unexpected end tag at byte offset {byte_offset(source, begin)}")
             i += 1
             name_start = i
             while i < n and not source[i].isspace() and source[i] != ">":
@@ -139,12 +137,12 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             while i < n and source[i].isspace():
                 i += 1
             if i >= n or source[i] != ">":
-                raise error(f"Unclosed end tag at byte offset {_byte_offset(source, begin)}")
+                raise error(f"Unclosed end tag at byte offset {byte_offset(source, begin)}")
             i += 1
             tag, argument, start, start_index = stack.pop()
             if end_name and end_name != tag:
                 raise error(
-                    f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
+                    f"Unmatched end tag at byte offset {byte_offset(source, begin)}, "
                     f'expected "</{tag}>", found "</{end_name}>"'
                 )
             if offset > start:
@@ -155,18 +153,18 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
         while i < n and not source[i].isspace() and source[i] != ">":
             i += 1
         if i >= n:
-            raise error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+            raise error(f"Unclosed start tag at byte offset {byte_offset(source, begin)}")
         tag = source[name_start:i].lower()
         if tag not in _HTML_TAGS:
             raise error(
-                f'Unsupported start tag "{tag}" at byte offset {_byte_offset(source, begin)}'
+                f'Unsupported start tag "{tag}" at byte offset {byte_offset(source, begin)}'
             )
         argument = ""
         while True:
             while i < n and source[i].isspace():
                 i += 1
             if i >= n:
-                raise error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+                raise error(f"Unclosed start tag at byte offset {byte_offset(source, begin)}")
             if source[i] == ">":
                 i += 1
                 break
@@ -177,7 +175,7 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             if not attribute:
                 raise error(
                     f'Empty attribute name in the tag "{tag}" at byte offset '
-                    f"{_byte_offset(source, begin)}"
+                    f"{byte_offset(source, begin)}"
                 )
             while i < n and source[i].isspace():
                 i += 1
@@ -187,14 +185,14 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             if i >= n or source[i] != "=":
                 raise error(
                     "Expected equal sign in declaration of an attribute of the tag "
-                    f'"{tag}" at byte offset {_byte_offset(source, begin)}'
+                    f'"{tag}" at byte offset {byte_offset(source, begin)}'
                 )
             i += 1
             while i < n and source[i].isspace():
                 i += 1
             if i >= n:
                 raise error(
-                    f'Unclosed start tag "{tag}" at byte offset {_byte_offset(source, begin)}'
+                    f'Unclosed start tag "{tag}" at byte offset {byte_offset(source, begin)}'
                 )
             if source[i] in "'\"":
                 quote = source[i]
@@ -219,10 +217,10 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
                 value = source[token_start:i].lower()
                 if i < n and not source[i].isspace() and source[i] != ">":
                     raise error(
-                        f"Unexpected end of name token at byte offset {_byte_offset(source, token_start)}"
+                        f"Unexpected end of name token at byte offset {byte_offset(source, token_start)}"
                     )
             if i >= n:
-                raise error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+                raise error(f"Unclosed start tag at byte offset {byte_offset(source, begin)}")
             if tag == "a" and attribute == "href":
                 argument = value
             elif tag == "code" and attribute == "class" and value.startswith("language-"):
@@ -233,7 +231,7 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
                 argument = value
         if tag == "span" and argument != "spoiler":
             raise error(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(source, begin)}'
+                f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(source, begin)}'
             )
         stack.append((tag, argument, offset, len(out)))
 
@@ -299,206 +297,3 @@ def _close_html_entity(
             if argument:
                 entity["language"] = argument
             entities.append(entity)
-
-
-def parse_markdown_v2(source: str) -> tuple[str, list[Entity]]:
-    """Parse MarkdownV2 into plain text and entities (the common constructs)."""
-    out: list[str] = []
-    offset = 0
-    entities: list[Entity] = []
-    # open entities: (marker, entity offset, byte offset of the marker, output index)
-    stack: list[tuple[str, int, int, int]] = []
-    n = len(source)
-    i = 0
-    quote_start: int | None = None
-
-    def error(reason: str) -> TextError:
-        return TextError(f"can't parse entities: {reason}")
-
-    def emit(text: str) -> None:
-        nonlocal offset
-        out.append(text)
-        offset += utf16_len(text)
-
-    while i < n:
-        char = source[i]
-        at_line_start = i == 0 or source[i - 1] == "\n"
-        if at_line_start and quote_start is not None and char != ">":
-            _close_quote(entities, quote_start, offset, out)
-            quote_start = None
-        if char == "\\" and i + 1 < n and ord(source[i + 1]) < 127:
-            emit(source[i + 1])
-            i += 2
-            continue
-        if char == ">" and at_line_start:
-            if quote_start is None:
-                quote_start = offset
-            i += 1
-            continue
-        if char == "`":
-            begin = _byte_offset(source, i)
-            if source.startswith("```", i):
-                end = source.find("```", i + 3)
-                if end < 0:
-                    raise error(f"Can't find end of Pre entity at byte offset {begin}")
-                body = source[i + 3 : end]
-                language = ""
-                if "\n" in body:
-                    first, rest = body.split("\n", 1)
-                    if first and not first.isspace():
-                        language, body = first.strip(), rest
-                    else:
-                        body = rest
-                body = re.sub(r"\\([`\\])", r"\1", body)
-                start = offset
-                emit(body)
-                entity: Entity = {"type": "pre", "offset": start, "length": offset - start}
-                if language:
-                    entity["language"] = language
-                if body:
-                    entities.append(entity)
-                i = end + 3
-                continue
-            end = i + 1
-            while end < n and source[end] != "`":
-                end += 2 if source[end] == "\\" else 1
-            if end >= n:
-                raise error(f"Can't find end of Code entity at byte offset {begin}")
-            body = re.sub(r"\\([`\\])", r"\1", source[i + 1 : end])
-            start = offset
-            emit(body)
-            if body:
-                entities.append({"type": "code", "offset": start, "length": offset - start})
-            i = end + 1
-            continue
-        marker = None
-        if source.startswith("__", i):
-            marker = "__"
-        elif source.startswith("||", i):
-            marker = "||"
-        elif char in "_*~":
-            marker = char
-        if marker is not None:
-            if stack and stack[-1][0] == marker:
-                _, start, _, _ = stack.pop()
-                kind = {"__": "underline", "||": "spoiler", "_": "italic", "*": "bold"}.get(
-                    marker, "strikethrough"
-                )
-                if offset > start:
-                    entities.append({"type": kind, "offset": start, "length": offset - start})
-            else:
-                stack.append((marker, offset, _byte_offset(source, i), len(out)))
-            i += len(marker)
-            continue
-        if char == "[" or (char == "!" and source.startswith("![", i)):
-            stack.append(("[" if char == "[" else "![", offset, _byte_offset(source, i), len(out)))
-            i += 1 if char == "[" else 2
-            continue
-        if char == "]" and stack and stack[-1][0] in ("[", "!["):
-            kind_marker, start, _, start_index = stack.pop()
-            i += 1
-            url = ""
-            if i < n and source[i] == "(":
-                end = i + 1
-                chars: list[str] = []
-                while end < n and source[end] != ")":
-                    if source[end] == "\\" and end + 1 < n:
-                        end += 1
-                    chars.append(source[end])
-                    end += 1
-                if end >= n:
-                    raise error(f"Can't find end of a URL at byte offset {_byte_offset(source, i)}")
-                url = "".join(chars)
-                i = end + 1
-            else:
-                url = "".join(out[start_index:])
-            if offset > start:
-                if kind_marker == "![":
-                    emoji_id = url.rpartition("id=")[2]
-                    entities.append(
-                        {
-                            "type": "custom_emoji",
-                            "offset": start,
-                            "length": offset - start,
-                            "custom_emoji_id": emoji_id,
-                        }
-                    )
-                elif url:
-                    entities.append(
-                        {"type": "text_link", "offset": start, "length": offset - start, "url": url}
-                    )
-            continue
-        if char in _MDV2_RESERVED:
-            raise error(
-                f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
-        emit(char)
-        i += 1
-
-    if quote_start is not None:
-        _close_quote(entities, quote_start, offset, out)
-    if stack:
-        raise error(f"Can't find end of the entity starting at byte offset {stack[-1][2]}")
-    return "".join(out), sort_entities(entities)
-
-
-def _close_quote(entities: list[Entity], start: int, end: int, out: list[str]) -> None:
-    text = "".join(out)
-    if text.endswith("\n"):
-        end -= 1
-    if end > start:
-        entities.append({"type": "blockquote", "offset": start, "length": end - start})
-
-
-def parse_markdown(source: str) -> tuple[str, list[Entity]]:
-    """Parse legacy Markdown: *bold*, _italic_, `code`, ```pre```, [text](url)."""
-    out: list[str] = []
-    offset = 0
-    entities: list[Entity] = []
-    n = len(source)
-    i = 0
-    while i < n:
-        char = source[i]
-        if char == "\\" and i + 1 < n and source[i + 1] in "_*`[":
-            out.append(source[i + 1])
-            offset += 1
-            i += 2
-            continue
-        if char not in "_*`[":
-            out.append(char)
-            offset += utf16_len(char)
-            i += 1
-            continue
-        begin = _byte_offset(source, i)
-        closing = {"[": "]", "`": "`"}.get(char, char)
-        fence = source.startswith("```", i)
-        start_body = i + (3 if fence else 1)
-        end = source.find("```" if fence else closing, start_body)
-        if end < 0:
-            raise TextError(
-                f"can't parse entities: Can't find end of the entity starting at byte offset {begin}"
-            )
-        body = source[start_body:end]
-        after = end + (3 if fence else 1)
-        entity: Entity | None = None
-        length = utf16_len(body)
-        if char == "[":
-            url = ""
-            if source.startswith("(", after):
-                close = source.find(")", after)
-                if close >= 0:
-                    url = source[after + 1 : close]
-                    after = close + 1
-            if url:
-                entity = {"type": "text_link", "offset": offset, "length": length, "url": url}
-        elif fence:
-            entity = {"type": "pre", "offset": offset, "length": length}
-        else:
-            kind = {"*": "bold", "_": "italic", "`": "code"}[char]
-            entity = {"type": kind, "offset": offset, "length": length}
-        out.append(body)
-        if entity is not None and length:
-            entities.append(entity)
-        offset += length
-        i = after
-    return "".join(out), sort_entities(entities)

@@ -35,7 +35,7 @@ from sandbox.telegram.content import (
     resolve_file,
     text_content,
 )
-from sandbox.telegram.state import ApiDict, Chat, StoredMessage, now
+from sandbox.telegram.state import ApiDict, Chat, StoredMessage, now, place
 
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -83,12 +83,7 @@ def store_message(
         data["sender_chat"] = chat.to_api()
     else:
         data["from"] = ctx.bot.user.to_api()
-    data["date"] = now()
-    data["chat"] = chat.to_api()
-    if thread_id:
-        data["message_thread_id"] = thread_id
-        if chat.is_forum:
-            data["is_topic_message"] = True
+    place(data, chat, thread_id)
     if reply_to is not None:
         reply_chat = ctx.state.find_chat(int(reply_to.data["chat"]["id"]), ctx.bot)
         if reply_chat is None or reply_chat is chat:
@@ -293,16 +288,37 @@ def _regrouped(ctx: CallContext, sources: list[StoredMessage]) -> list[str | Non
     return groups
 
 
+def _source_of(
+    ctx: CallContext, p: dict[str, Any], verb: str, done: str
+) -> tuple[Chat, StoredMessage]:
+    """The one message copyMessage / forwardMessage read, refused as the real server does."""
+    source_chat = resolve_chat(ctx, p["from_chat_id"], READ)
+    source = find_message(source_chat, p.get("message_id"), f"message to {verb}")
+    if not is_copyable(source.data):
+        raise bad_request(f"message can't be {done}")
+    _check_protected(source_chat, source, done)
+    return source_chat, source
+
+
 @method("copyMessage")
 def copy_message(ctx: CallContext, p: dict[str, Any]) -> ApiDict:
-    source_chat = resolve_chat(ctx, p["from_chat_id"], READ)
-    source = find_message(source_chat, p.get("message_id"), "message to copy")
-    if not is_copyable(source.data):
-        raise bad_request("message can't be copied")
-    _check_protected(source_chat, source, "copied")
+    _, source = _source_of(ctx, p, "copy", "copied")
     content = _copied_content(source, p, override_caption="caption" in p, remove_caption=False)
     stored_data = send_one(ctx, p, content)
     return {"message_id": stored_data["message_id"]}
+
+
+def _send_group(
+    ctx: CallContext, p: dict[str, Any], sources: list[StoredMessage], contents: list[ApiDict]
+) -> list[ApiDict]:
+    """Store copies or forwards of several messages in one chat, albums kept as albums."""
+    chat, thread_id, _ = prepare_send(ctx, p, sorted({content_kind(c) for c in contents}))
+    ctx.charge(chat, len(contents))
+    result = []
+    for content, group_id in zip(contents, _regrouped(ctx, sources), strict=True):
+        stored = store_message(ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id)
+        result.append({"message_id": stored.message_id})
+    return result
 
 
 @method("copyMessages")
@@ -314,13 +330,7 @@ def copy_messages(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
     contents = [
         _copied_content(s, p, override_caption=False, remove_caption=remove) for s in sources
     ]
-    chat, thread_id, _ = prepare_send(ctx, p, sorted({content_kind(c) for c in contents}))
-    ctx.charge(chat, len(contents))
-    result = []
-    for content, group_id in zip(contents, _regrouped(ctx, sources), strict=True):
-        stored = store_message(ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id)
-        result.append({"message_id": stored.message_id})
-    return result
+    return _send_group(ctx, p, sources, contents)
 
 
 def forward_origin(source_chat: Chat, source: StoredMessage) -> ApiDict:
@@ -350,11 +360,7 @@ def _forwarded_content(source_chat: Chat, source: StoredMessage) -> ApiDict:
 
 @method("forwardMessage")
 def forward_message(ctx: CallContext, p: dict[str, Any]) -> ApiDict:
-    source_chat = resolve_chat(ctx, p["from_chat_id"], READ)
-    source = find_message(source_chat, p.get("message_id"), "message to forward")
-    if not is_copyable(source.data):
-        raise bad_request("message can't be forwarded")
-    _check_protected(source_chat, source, "forwarded")
+    source_chat, source = _source_of(ctx, p, "forward", "forwarded")
     return send_one(ctx, p, _forwarded_content(source_chat, source))
 
 
@@ -364,13 +370,7 @@ def forward_messages(ctx: CallContext, p: dict[str, Any]) -> list[ApiDict]:
     for source in sources:
         _check_protected(source_chat, source, "forwarded")
     contents = [_forwarded_content(source_chat, s) for s in sources]
-    chat, thread_id, _ = prepare_send(ctx, p, sorted({content_kind(c) for c in contents}))
-    ctx.charge(chat, len(contents))
-    result = []
-    for content, group_id in zip(contents, _regrouped(ctx, sources), strict=True):
-        stored = store_message(ctx, chat, content, p, thread_id=thread_id, media_group_id=group_id)
-        result.append({"message_id": stored.message_id})
-    return result
+    return _send_group(ctx, p, sources, contents)
 
 
 # -- editing and deleting ---------------------------------------------------------------

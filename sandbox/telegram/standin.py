@@ -127,11 +127,11 @@ import asyncio
 import contextlib
 import copy
 import dataclasses
-import signal
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sandbox.serving import serve_until_signalled
 from sandbox.telegram.actors import Actors
 from sandbox.telegram.flood import FloodLimits
 from sandbox.telegram.http import BotApiServer, CallRecord, Stats, token_error
@@ -220,20 +220,10 @@ class TelegramStandIn(Actors):
         """Calls the real Bot API would have refused by its specification."""
         return [c for c in self.calls if c.spec_errors]
 
-    def fail_next(
-        self,
-        method: str,
-        error_code: int,
-        description: str | None = None,
-        count: int = 1,
-        retry_after: int | None = None,
-        chat_id: int | str | None = None,
-        parameters: dict[str, Any] | None = None,
-    ) -> None:
-        """Answer the next ``count`` calls of ``method`` (to ``chat_id``) with this error."""
-        self.server.fail_next(
-            method, error_code, description, count, retry_after, chat_id, parameters
-        )
+    def fail_next(self, method: str, error_code: int, *args: Any, **kwargs: Any) -> None:
+        """Answer the next calls of ``method`` with this error: the arguments of
+        :meth:`BotApiServer.fail_next` (description, count, retry_after, chat_id, parameters)."""
+        self.server.fail_next(method, error_code, *args, **kwargs)
 
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Wait until ``predicate()`` is truthy, re-checking on every state change."""
@@ -457,15 +447,7 @@ async def _serve(args: argparse.Namespace) -> None:
         tg.add_bot(token, username=username)
     url = await tg.start(args.host, args.port)
     print(f"Telegram stand-in listening on {url} (bots: {len(tg.state.bots)})", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await tg.stop()
+    await serve_until_signalled(tg.stop)
 
 
 def main(argv: list[str] | None = None) -> None:

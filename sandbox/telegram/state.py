@@ -92,6 +92,16 @@ def now() -> int:
     return int(time.time())
 
 
+def place(data: ApiDict, chat: Chat, thread_id: int | None) -> None:
+    """Date a new message and put it in ``chat`` (and its topic), as every message is."""
+    data["date"] = now()
+    data["chat"] = chat.to_api()
+    if thread_id:
+        data["message_thread_id"] = thread_id
+        if chat.is_forum:
+            data["is_topic_message"] = True
+
+
 def file_unique_id(file_id: str) -> str:
     return "AQAD" + hashlib.sha1(file_id.encode()).hexdigest()[:12]
 

@@ -13,15 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sandbox.telegram.markup import (
-    Entity,
-    TextError,
-    parse_html,
-    parse_markdown,
-    parse_markdown_v2,
-    sort_entities,
-    utf16_len,
-)
+from sandbox.telegram.markdown import parse_markdown, parse_markdown_v2
+from sandbox.telegram.markup import Entity, TextError, parse_html, sort_entities, utf16_len
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024

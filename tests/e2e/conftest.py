@@ -16,8 +16,12 @@ import pytest
 
 from bot.app import BotApp
 from bot.runtime.config import Settings
+from models import Delivery
+from models.forwarding import IN_FLIGHT, PENDING
 from sandbox.groq.server import GroqStandIn
+from sandbox.settings import standin_settings
 from sandbox.telegram.standin import FloodLimits, TelegramStandIn
+from tests.conftest import wait_until
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456
@@ -62,9 +66,16 @@ class World:
         }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "no_flood: Telegram's flood limits off (a person pressing fast is not tested)"
+    )
+
+
 @pytest.fixture
-def flood() -> FloodLimits:
-    return FloodLimits()
+def flood(request: pytest.FixtureRequest) -> FloodLimits:
+    """Telegram's flood limits, or none for a test (module) marked ``no_flood``."""
+    return FloodLimits.disabled() if request.node.get_closest_marker("no_flood") else FloodLimits()
 
 
 @pytest.fixture
@@ -80,15 +91,7 @@ async def world(clean_db: str, flood: FloodLimits) -> AsyncIterator[World]:
     tg.add_chat("supergroup", "Alerts", chat_id=ALERTS)
     tg.set_member(ALERTS, OWNER, "creator")
     tg.set_member(ALERTS, BOT_ID, "member")
-    settings = Settings(
-        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
-        owner_telegram_id=OWNER,
-        admin_chat_id=ALERTS,
-        database_url=clean_db,  # type: ignore[arg-type]
-        telegram_api_url=tg.url,
-        groq_api_key="gsk_test",  # type: ignore[arg-type]
-        groq_base_url=groq.base_url,
-    )
+    settings = standin_settings(TOKEN, OWNER, ALERTS, clean_db, tg.url, groq.base_url)
     try:
         yield World(tg, groq, settings)
     finally:
@@ -125,3 +128,13 @@ async def settle(world: World, app: BotApp, timeout: float = 10.0) -> None:
         lambda: not world.tg.pending_updates() and world.tg.is_polling(), timeout=timeout
     )
     assert await app.inflight.wait_idle(timeout)
+
+
+async def outbox_empty() -> bool:
+    return not await Delivery.filter(status__in=(PENDING, IN_FLIGHT)).exists()
+
+
+async def drained(world: World, app: BotApp) -> None:
+    """Every update handled and every delivery it made finished."""
+    await settle(world, app)
+    await wait_until(outbox_empty)

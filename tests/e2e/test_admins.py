@@ -25,16 +25,12 @@ from bot.routers.admins.handlers import (
 )
 from bot.routers.admins.keyboards import CHOOSE_USER_REQUEST_ID
 from models import Admin
-from sandbox.telegram.flood import FloodLimits
 from tests.e2e.conftest import ADMIN, BOT_ID, OWNER, World, running, settle
 
 NEWCOMER = 3003  # a person who never wrote to the bot
 NEWS = -1001000000555
 
-
-@pytest.fixture
-def flood() -> FloodLimits:
-    return FloodLimits.disabled()  # an owner typing fast is not what is tested here
+pytestmark = pytest.mark.no_flood
 
 
 def last(world: World, chat_id: int) -> dict[str, Any]:

@@ -8,11 +8,11 @@ import pytest
 from aiogram.types import Update
 
 from bot.app import BotApp
-from bot.forwarding.delivery.outbox import HELD, SENT
 from bot.forwarding.rules.service import RuleError
 from models import Delivery, Rule
+from models.forwarding import HELD, SENT
 from tests.conftest import wait_until
-from tests.e2e.conftest import ALERTS, BOT_ID, OWNER, World, running, settle
+from tests.e2e.conftest import ALERTS, BOT_ID, OWNER, World, drained, outbox_empty, running, settle
 
 SRC = -1001000000101
 DEST_A = -1001000000201
@@ -43,10 +43,6 @@ async def create_rule(app: BotApp, **data: Any) -> int:
     assert app.services is not None
     rule = await app.services.rules.create(rule_data(**data), created_by=OWNER)
     return rule.id
-
-
-async def outbox_empty() -> bool:
-    return not await Delivery.filter(status__in=("pending", "in_flight")).exists()
 
 
 async def test_a_channel_post_reaches_two_destinations_with_its_formatting(chats: World) -> None:
@@ -100,8 +96,7 @@ async def test_an_edit_follows_by_each_rules_policy(chats: World) -> None:
         tg.edit_post(SRC, post["message_id"], text="Price: 12")
         await tg.wait_for(lambda: chats.texts(DEST_A) == ["Price: 12"])
         await tg.wait_for(lambda: chats.texts(DEST_B) == ["Price: 10", "Price: 12"])
-        await settle(chats, app)
-        await wait_until(outbox_empty)
+        await drained(chats, app)
 
     assert chats.texts(DEST_C) == ["Price: 10"]
     assert chats.replies(DEST_A)[0].get("edit_date")
@@ -225,8 +220,7 @@ async def test_a_forum_topic_feeds_a_topic_of_another_forum(chats: World) -> Non
         tg.user_sends(OWNER, "in the topic", chat_id=forum_src, thread_id=src_topic)
         tg.user_sends(OWNER, "elsewhere in the forum", chat_id=forum_src)
         await tg.wait_for(lambda: chats.replies(forum_dst))
-        await settle(chats, app)
-        await wait_until(outbox_empty)
+        await drained(chats, app)
 
     (copy,) = chats.replies(forum_dst)
     assert copy["text"] == "in the topic"
@@ -244,8 +238,7 @@ async def test_filters_decide_what_is_forwarded(chats: World) -> None:
         tg.channel_post(SRC, "Bitcoin is up (sponsored)")
         tg.channel_post(SRC, "Bitcoin is down")
         await tg.wait_for(lambda: chats.texts(DEST_A))
-        await settle(chats, app)
-        await wait_until(outbox_empty)
+        await drained(chats, app)
 
     assert chats.texts(DEST_A) == ["Bitcoin is down"]
 

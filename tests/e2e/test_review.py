@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models import ReviewDecision
-from tests.conftest import wait_until
-from tests.e2e.conftest import OWNER, STRANGER, World, running, settle
-from tests.e2e.test_forwarding import DEST_A, SRC, create_rule, outbox_empty
+from tests.e2e.conftest import OWNER, STRANGER, World, drained, running, settle
+from tests.e2e.test_forwarding import DEST_A, SRC, create_rule
 
 
 @pytest.fixture
@@ -53,8 +52,7 @@ async def test_review_approve_edit_and_skip(chats: World) -> None:
             OWNER, third, third["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
         )
         await tg.wait_for(lambda: tg.callback_answer(skip))
-        await settle(chats, app)
-        await wait_until(outbox_empty)
+        await drained(chats, app)
 
         # An old button pressed again decides nothing more.
         again = tg.press_button(

@@ -11,16 +11,12 @@ from bot.middlewares.access import CALLBACK_REFUSAL
 from bot.routers.rules.keyboards import RuleAction, RuleCb, RulesPage
 from bot.routers.rules.texts import NEW_RULE_HINT, NO_LAST_POST, NOT_FOUND, TEST_HINT
 from models import Admin, Rule
-from sandbox.telegram.standin import FloodLimits
 from tests.e2e.conftest import ADMIN, OWNER, STRANGER, World, running, settle
 
 SRC = -1001000000301
 DEST = -1001000000401
 
-
-@pytest.fixture
-def flood() -> FloodLimits:
-    return FloodLimits.disabled()  # a person pressing buttons fast is not what is tested here
+pytestmark = pytest.mark.no_flood
 
 
 @pytest.fixture

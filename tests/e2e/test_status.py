@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.forwarding.delivery.outbox import DEAD, SENT, SKIPPED
 from bot.routers.status.handlers import NO_LONGER_DEAD, OUT_OF_DATE
 from models import Delivery
+from models.forwarding import DEAD, SENT, SKIPPED
 from sandbox.telegram.flood import FloodLimits
 from tests.conftest import wait_until
 from tests.e2e.conftest import OWNER, World, running, settle

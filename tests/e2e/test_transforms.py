@@ -9,8 +9,8 @@ import pytest
 from bot.app import BotApp
 from models import Delivery
 from tests.conftest import wait_until
-from tests.e2e.conftest import ALERTS, World, running, settle
-from tests.e2e.test_forwarding import DEST_A, DEST_B, DEST_C, SRC, create_rule, outbox_empty
+from tests.e2e.conftest import ALERTS, World, drained, outbox_empty, running
+from tests.e2e.test_forwarding import DEST_A, DEST_B, DEST_C, SRC, create_rule
 
 DESTS = (DEST_A, DEST_B, DEST_C, -1001000000204, -1001000000205)
 
@@ -157,8 +157,7 @@ async def test_the_ai_filter_lets_through_only_posts_about_its_topic(chats: Worl
         tg.channel_post(SRC, "The weather is fine")
         tg.channel_post(SRC, "Bitcoin hits a new high")
         await tg.wait_for(lambda: chats.replies(DEST_A))
-        await settle(chats, app)
-        await wait_until(outbox_empty)
+        await drained(chats, app)
 
     assert chats.texts(DEST_A) == ["Bitcoin hits a new high"]
 

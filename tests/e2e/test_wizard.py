@@ -1,7 +1,10 @@
-"""The /newrule wizard as the owner walks it: chats picked, filters and steps from buttons, saved,
-working; invalid input explained at each step; Back, Cancel, restarts, stale and forged buttons."""
+"""The /newrule wizard as the owner walks it, one step per test: chats picked, filters and steps
+from buttons, saved, working; invalid input explained at each step; Back, Cancel, restarts, stale
+and forged buttons."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -27,86 +30,151 @@ def chats(world: World) -> World:
     return world
 
 
-async def test_the_owner_builds_a_rule_in_the_wizard_and_it_forwards(chats: World) -> None:
+@pytest.fixture
+async def owner(chats: World) -> AsyncIterator[Person]:
+    """The owner, talking to the bot running against ``chats``."""
+    async with running(chats) as app:
+        yield Person(chats.tg, app, OWNER)
+
+
+# -- walking to a step (the happy path of the steps before it) ---------------------------------
+
+
+async def to_destinations(owner: Person) -> None:
+    await owner.says("/newrule")
+    await owner.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+    assert "Destinations" in (await owner.says("✅ Done")).text
+
+
+async def to_mode(owner: Person) -> None:
+    await to_destinations(owner)
+    await owner.says("@digest_es")
+    await owner.says(chat_shared={"request_id": 3, "chat_id": DEST_B, "title": "Archive"})
+    assert "How to send" in (await owner.says("✅ Done")).text
+
+
+async def to_filters(owner: Person) -> None:
+    await to_mode(owner)
+    assert "Filters" in (await owner.presses("Copy")).text
+
+
+async def to_steps(owner: Person) -> None:
+    await to_filters(owner)
+    await owner.presses("Must contain")
+    await owner.says("bitcoin, ether")
+    assert "Transform steps" in (await owner.presses("Continue")).text
+
+
+async def to_try_it(owner: Person) -> None:
+    await to_steps(owner)
+    await owner.presses("Translate")
+    await owner.presses("Spanish")
+    await owner.presses("Remove links")
+    await owner.presses("2. ↑")
+    await owner.presses("Filters again")
+    assert "Try it" in (await owner.presses("Continue")).text
+
+
+# -- each step on its own --------------------------------------------------------------------
+
+
+async def test_sources_step_explains_bad_input_and_keeps_the_chosen_source(owner: Person) -> None:
+    assert "Sources" in (await owner.says("/newrule")).text
+    # Invalid input explained, the step stays.
+    assert "can't read" in (await owner.says("hello there")).text
+    assert (
+        "administrator"
+        in (await owner.says(chat_shared={"request_id": 1, "chat_id": NOT_ADMIN_SRC})).text
+    )
+    assert "at least one source" in (await owner.says("✅ Done")).text
+    assert (
+        "Added"
+        in (
+            await owner.says(
+                chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"}
+            )
+        ).text
+    )
+    assert "already on the list" in (await owner.says(str(SRC))).text
+    assert "Destinations" in (await owner.says("✅ Done")).text
+
+
+async def test_destinations_step_refuses_what_cannot_work_and_reads_every_way(
+    chats: World, owner: Person
+) -> None:
+    tg = chats.tg
+    await to_destinations(owner)
+    # A chat where the bot can't post is refused with the fix named.
+    refused = (await owner.says(chat_shared={"request_id": 3, "chat_id": READ_ONLY_DEST})).text
+    assert "right to post messages" in refused
+    assert (
+        "posts would loop" in (await owner.says(chat_shared={"request_id": 3, "chat_id": SRC})).text
+    )
+    assert "Digest" in (await owner.says("@digest_es")).text
+    post = tg.channel_post(DEST_B, "a post in the archive")
+    assert (
+        "Archive"
+        in (
+            await owner.says(
+                "fwd", forward_from_chat=DEST_B, forward_from_message_id=post["message_id"]
+            )
+        ).text
+    )
+    assert "How to send" in (await owner.says("✅ Done")).text
+
+
+async def test_mode_step_back_keeps_the_choices_and_typing_asks_for_a_button(owner: Person) -> None:
+    await to_mode(owner)
+    # Back returns to the previous step with what was chosen kept.
+    assert "Destinations" in (await owner.presses("Back")).text
+    assert "How to send" in (await owner.says("✅ Done")).text
+    assert (
+        "Use the buttons" in (await owner.says("copy please")).text
+    )  # typed where a button is asked
+    assert "Filters" in (await owner.presses("Copy")).text
+
+
+async def test_filters_step_takes_keywords_and_refuses_a_catastrophic_regex(owner: Person) -> None:
+    await to_filters(owner)
+    assert "must contain" in (await owner.presses("Must contain")).text.lower()
+    assert "bitcoin" in (await owner.says("bitcoin, ether")).text.lower()
+    await owner.presses("Regex to skip")
+    assert "exponential" in (await owner.says("(a+)+$")).text
+    assert "sponsored" in (await owner.says(r"\bsponsored\b")).text
+    assert "Transform steps" in (await owner.presses("Continue")).text
+
+
+async def test_transform_steps_are_added_from_buttons_explained_and_reordered(
+    owner: Person,
+) -> None:
+    await to_steps(owner)
+    # Steps from buttons: translate to Spanish, remove links, then reorder.
+    assert "language" in (await owner.presses("Translate")).text.lower()
+    assert "Spanish" in (await owner.presses("Spanish")).text
+    # Invalid step settings are explained and nothing is added.
+    await owner.presses("Summarize")
+    await owner.presses("Type another")
+    assert "a number of characters" in (await owner.says("short")).text
+    assert "4000" in (await owner.says("99999")).text
+    await owner.presses("Back")
+    await owner.presses("Custom prompt")
+    assert "too long" in (await owner.says("x" * 2500)).text
+    await owner.presses("Back")
+    await owner.presses("Regex replace")
+    assert "exponential" in (await owner.says("(a+)+$\nX")).text
+    await owner.presses("Back")
+    await owner.presses("Remove links")
+    listing = (await owner.presses("2. ↑")).text
+    assert listing.index("Remove links") < listing.index("Spanish")
+    assert "Filters again" in (await owner.presses("Filters again")).text
+    assert "Try it" in (await owner.presses("Continue")).text
+
+
+async def test_try_it_name_and_save_and_the_rule_forwards(chats: World) -> None:
     tg = chats.tg
     async with running(chats) as app:
-        owner = Person(chats.tg, app, OWNER)
-        assert "Sources" in (await owner.says("/newrule")).text
-
-        # Sources: invalid input explained, the step stays.
-        assert "can't read" in (await owner.says("hello there")).text
-        assert (
-            "administrator"
-            in (await owner.says(chat_shared={"request_id": 1, "chat_id": NOT_ADMIN_SRC})).text
-        )
-        assert "at least one source" in (await owner.says("✅ Done")).text
-        assert (
-            "Added"
-            in (
-                await owner.says(
-                    chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"}
-                )
-            ).text
-        )
-        assert "already on the list" in (await owner.says(str(SRC))).text
-        assert "Destinations" in (await owner.says("✅ Done")).text
-
-        # Destinations: a chat where the bot can't post is refused with the fix named.
-        refused = (await owner.says(chat_shared={"request_id": 3, "chat_id": READ_ONLY_DEST})).text
-        assert "right to post messages" in refused
-        assert (
-            "posts would loop"
-            in (await owner.says(chat_shared={"request_id": 3, "chat_id": SRC})).text
-        )
-        assert "Digest" in (await owner.says("@digest_es")).text
-        post = tg.channel_post(DEST_B, "a post in the archive")
-        assert (
-            "Archive"
-            in (
-                await owner.says(
-                    "fwd", forward_from_chat=DEST_B, forward_from_message_id=post["message_id"]
-                )
-            ).text
-        )
-        assert "How to send" in (await owner.says("✅ Done")).text
-
-        # Back returns to the previous step with what was chosen kept.
-        assert "Destinations" in (await owner.presses("Back")).text
-        assert "How to send" in (await owner.says("✅ Done")).text
-        assert (
-            "Use the buttons" in (await owner.says("copy please")).text
-        )  # typed where a button is asked
-        assert "Filters" in (await owner.presses("Copy")).text
-
-        # Filters: a typed keyword list; a catastrophic regex refused; a good one kept.
-        assert "must contain" in (await owner.presses("Must contain")).text.lower()
-        assert "bitcoin" in (await owner.says("bitcoin, ether")).text.lower()
-        await owner.presses("Regex to skip")
-        assert "exponential" in (await owner.says("(a+)+$")).text
-        assert "sponsored" in (await owner.says(r"\bsponsored\b")).text
-        assert "Transform steps" in (await owner.presses("Continue")).text
-
-        # Steps from buttons: translate to Spanish, remove links, then reorder.
-        assert "language" in (await owner.presses("Translate")).text.lower()
-        assert "Spanish" in (await owner.presses("Spanish")).text
-        # Invalid step settings are explained and nothing is added.
-        await owner.presses("Summarize")
-        await owner.presses("Type another")
-        assert "a number of characters" in (await owner.says("short")).text
-        assert "4000" in (await owner.says("99999")).text
-        await owner.presses("Back")
-        await owner.presses("Custom prompt")
-        assert "too long" in (await owner.says("x" * 2500)).text
-        await owner.presses("Back")
-        await owner.presses("Regex replace")
-        assert "exponential" in (await owner.says("(a+)+$\nX")).text
-        await owner.presses("Back")
-        await owner.presses("Remove links")
-        listing = (await owner.presses("2. ↑")).text
-        assert listing.index("Remove links") < listing.index("Spanish")
-        assert "Filters again" in (await owner.presses("Filters again")).text
-        assert "Try it" in (await owner.presses("Continue")).text
-
+        owner = Person(tg, app, OWNER)
+        await to_try_it(owner)
         # Try it on a sample, then name and save.
         sample = (await owner.says("Bitcoin is up, see https://spam.example/x")).text
         assert (

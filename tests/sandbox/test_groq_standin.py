@@ -14,11 +14,13 @@ import pytest
 from groq import AsyncGroq
 from groq.types.chat import ChatCompletionMessageParam
 
-from sandbox.groq.logic import (
+from sandbox.groq.limits import (
     SlidingWindow,
+    format_duration,
+)
+from sandbox.groq.logic import (
     count_tokens,
     default_responder,
-    format_duration,
     summarize,
 )
 from sandbox.groq.server import GroqStandIn, reasoning_text

@@ -69,6 +69,26 @@ async def bot(tg: TelegramStandIn) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def limited(clock: FakeClock) -> AsyncIterator[TelegramStandIn]:
+    """A stand-in enforcing the documented flood limits, on a clock the test moves."""
+    tg = await _standin(FloodLimits(), clock)
+    yield tg
+    await tg.stop()
+
+
+@pytest.fixture
+async def limited_bot(limited: TelegramStandIn) -> AsyncIterator[Bot]:
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(limited.url)))
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
@@ -497,48 +517,40 @@ async def test_the_control_api_is_reachable_over_http(
 # -- flood limits -------------------------------------------------------------------------
 
 
-async def test_flood_limits_answer_429_and_do_not_send() -> None:
-    clock = FakeClock()
-    tg = await _standin(FloodLimits(), clock)
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.url)))
-    try:
-        channel = channel_with_bot(tg, can_post_messages=True)
-        for n in range(3):  # a short burst is allowed
-            await bot.send_message(channel, f"post {n}")
-        with pytest.raises(TelegramRetryAfter) as refused:
-            await bot.send_message(channel, "one too many")
-        assert refused.value.retry_after == 3
-        assert [m["text"] for m in tg.messages(channel)] == ["post 0", "post 1", "post 2"]
-        assert tg.count_429 == 1 and tg.stats.flood_refusals == 1
-        clock.now += 3
-        await bot.send_message(channel, "after waiting")
-        assert len(tg.messages(channel)) == 4
-        assert tg.invalid_calls() == []
-    finally:
-        await bot.session.close()
-        await tg.stop()
+async def test_flood_limits_answer_429_and_do_not_send(
+    clock: FakeClock, limited: TelegramStandIn, limited_bot: Bot
+) -> None:
+    tg, bot = limited, limited_bot
+    channel = channel_with_bot(tg, can_post_messages=True)
+    for n in range(3):  # a short burst is allowed
+        await bot.send_message(channel, f"post {n}")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(channel, "one too many")
+    assert refused.value.retry_after == 3
+    assert [m["text"] for m in tg.messages(channel)] == ["post 0", "post 1", "post 2"]
+    assert tg.count_429 == 1 and tg.stats.flood_refusals == 1
+    clock.now += 3
+    await bot.send_message(channel, "after waiting")
+    assert len(tg.messages(channel)) == 4
+    assert tg.invalid_calls() == []
 
 
-async def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
-    clock = FakeClock()
-    tg = await _standin(FloodLimits(), clock)
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.url)))
-    try:
-        channel = channel_with_bot(tg, can_post_messages=True)
-        source = channel_with_bot(tg, can_post_messages=True)
-        album = tg.post_album(source, [{"photo": f"AgACItem{n}"} for n in range(10)])
-        ids = [m["message_id"] for m in album]
-        await bot.copy_messages(channel, source, ids)
-        clock.now += 3
-        await bot.copy_messages(channel, source, ids)
-        clock.now += 3
-        with pytest.raises(TelegramRetryAfter) as refused:
-            await bot.send_message(channel, "21st message this minute")
-        assert refused.value.retry_after == 54
-        assert len(tg.messages(channel)) == 20
-    finally:
-        await bot.session.close()
-        await tg.stop()
+async def test_a_group_gets_at_most_twenty_messages_a_minute(
+    clock: FakeClock, limited: TelegramStandIn, limited_bot: Bot
+) -> None:
+    tg, bot = limited, limited_bot
+    channel = channel_with_bot(tg, can_post_messages=True)
+    source = channel_with_bot(tg, can_post_messages=True)
+    album = tg.post_album(source, [{"photo": f"AgACItem{n}"} for n in range(10)])
+    ids = [m["message_id"] for m in album]
+    await bot.copy_messages(channel, source, ids)
+    clock.now += 3
+    await bot.copy_messages(channel, source, ids)
+    clock.now += 3
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(channel, "21st message this minute")
+    assert refused.value.retry_after == 54
+    assert len(tg.messages(channel)) == 20
 
 
 # -- specification and text -------------------------------------------------------------
@@ -552,7 +564,7 @@ def test_the_spec_file_is_in_sync_with_the_derive_script() -> None:
     assert spec is not None and spec.loader is not None
     derive = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(derive)
-    committed = (REPO / "sandbox" / "botapi_spec.json").read_text(encoding="utf-8")
+    committed = (REPO / "sandbox" / "telegram" / "botapi_spec.json").read_text(encoding="utf-8")
     assert derive.build(derive.DEFAULT_SOURCE) == committed
     assert len(json.loads(committed)["methods"]) >= 170
 

@@ -9,23 +9,15 @@ from typing import Any
 
 import pytest
 
-from bot.forwarding.steps.ai import (
-    AiClient,
-    AiRejected,
-    AiUnavailable,
-    parse_duration,
-    strip_reasoning,
-)
-from bot.forwarding.steps.prompts import (
-    AiFilter,
-    AiStep,
-    CustomPrompt,
-    Rewrite,
-    Summarize,
-    Translate,
-    build_messages,
-    parse_yes_no,
-)
+from bot.forwarding.steps.ai.client import AiClient, strip_reasoning
+from bot.forwarding.steps.ai.errors import AiRejected, AiUnavailable
+from bot.forwarding.steps.ai.pacing import parse_duration
+from bot.forwarding.steps.kinds.ai_filter import AiFilter
+from bot.forwarding.steps.kinds.custom import CustomPrompt
+from bot.forwarding.steps.kinds.rewrite import Rewrite
+from bot.forwarding.steps.kinds.summarize import Summarize
+from bot.forwarding.steps.kinds.translate import Translate
+from bot.forwarding.steps.prompts import AiStep, build_messages, parse_yes_no
 from sandbox.groq.logic import count_tokens, prompt_tokens
 from sandbox.groq.server import GroqStandIn, default_responder
 

@@ -32,9 +32,15 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_local_run_needs_only_token_and_owner(env: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def local(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The two settings a local run needs, valid; nothing else set."""
     env.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-DEF1234567890")
     env.setenv("OWNER_TELEGRAM_ID", "777")
+    return env
+
+
+def test_local_run_needs_only_token_and_owner(local: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert settings.effective_database_url.startswith("sqlite://")
     assert settings.alert_chat_id == 777
@@ -55,25 +61,21 @@ def test_each_bad_variable_is_named_without_its_value(env: pytest.MonkeyPatch) -
     assert "SECRET" not in text and "SECRETPW" not in text
 
 
-def test_heroku_requires_the_core_variables(env: pytest.MonkeyPatch) -> None:
-    env.setenv("DYNO", "worker.1")
-    env.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-DEF1234567890")
-    env.setenv("OWNER_TELEGRAM_ID", "777")
+def test_heroku_requires_the_core_variables(local: pytest.MonkeyPatch) -> None:
+    local.setenv("DYNO", "worker.1")
     with pytest.raises(SettingsError) as caught:
         load_settings()
     for name in ("DATABASE_URL", "ADMIN_CHAT_ID", "GROQ_API_KEY"):
         assert name in str(caught.value)
 
 
-def test_user_account_variables_come_together(env: pytest.MonkeyPatch) -> None:
-    env.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-DEF1234567890")
-    env.setenv("OWNER_TELEGRAM_ID", "777")
-    env.setenv("API_ID", "12345")
+def test_user_account_variables_come_together(local: pytest.MonkeyPatch) -> None:
+    local.setenv("API_ID", "12345")
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "API_HASH, PYROGRAM_SESSION_STRING: missing" in str(caught.value)
-    env.setenv("API_HASH", "0123456789abcdef0123456789abcdef")
-    env.setenv("PYROGRAM_SESSION_STRING", "AgAAAsession")
+    local.setenv("API_HASH", "0123456789abcdef0123456789abcdef")
+    local.setenv("PYROGRAM_SESSION_STRING", "AgAAAsession")
     assert load_settings().user_account_enabled
 
 

@@ -10,7 +10,7 @@ from aiogram.types import MessageEntity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.forwarding.html.formatting import (
+from bot.forwarding.html import (
     edit_text,
     fit,
     html_to_text,
@@ -20,9 +20,9 @@ from bot.forwarding.html.formatting import (
     sanitize_html,
     to_html,
     unwrap_links,
+    utf16_len,
     visible_length,
 )
-from bot.forwarding.html.splitting import utf16_len
 from sandbox.telegram.markup import parse_html
 
 ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a", "tg-spoiler", "tg-emoji", "blockquote"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from aiogram.types import InlineKeyboardMarkup
@@ -11,10 +11,15 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.forwarding.rules.filters import FilterSpec
 from bot.forwarding.rules.index import RuleView
 from bot.forwarding.rules.spec import ChatRef
+from bot.forwarding.steps.catalogue import describe_steps
+from bot.forwarding.steps.pipeline import Preview
+from bot.routers.rules import card as rulecard
 from bot.routers.rules import keyboards as kb
-from bot.routers.rules import texts as rulecard
-from bot.routers.rules.keyboards import NewRule, RuleAction, RuleCb, RuleSection, RulesPage
-from bot.routers.rules.texts import Counts, SampleResult
+from bot.routers.rules import sample, texts
+from bot.routers.rules.card import Counts
+from bot.routers.rules.keyboards import NewRuleCb, RuleAction, RuleCb, RuleSection, RulesPage
+from bot.routers.rules.sample import SampleResult
+from bot.routers.rules.testing import run_test
 
 EVIL = "<b>x</b> & <i>"
 
@@ -46,6 +51,11 @@ def utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def assert_shows(text: str, *fragments: str) -> None:
+    missing = [fragment for fragment in fragments if fragment not in text]
+    assert not missing, f"{missing} not in {text!r}"
+
+
 # -- the card -----------------------------------------------------------------------------------
 
 
@@ -59,16 +69,20 @@ def test_the_card_shows_every_setting_of_the_rule() -> None:
         counts=Counts(sent_24h=3, pending=1, held=2),
         steps=["Translate to Spanish"],
     )
-    assert "<b>news</b> · rule #7" in card
-    assert "State: ▶ active" in card
-    assert "• Source <code>-1001</code>" in card
-    assert "• Dest <code>-1002</code> · topic 5" in card
-    assert "Mode: copy" in card and "Edits: edit the copies" in card
-    assert "If the AI fails: hold posts" in card
-    assert "Review: on" in card
-    assert "• Must contain: sale" in card
-    assert "1. Translate to Spanish" in card
-    assert "Deliveries: 3 sent in 24 h · 1 pending · 2 held" in card
+    assert_shows(
+        card,
+        "<b>news</b> · rule #7",
+        "State: ▶ active",
+        "• Source <code>-1001</code>",
+        "• Dest <code>-1002</code> · topic 5",
+        "Mode: copy",
+        "Edits: edit the copies",
+        "If the AI fails: hold posts",
+        "Review: on",
+        "• Must contain: sale",
+        "1. Translate to Spanish",
+        "Deliveries: 3 sent in 24 h · 1 pending · 2 held",
+    )
 
 
 def test_a_paused_card_says_why() -> None:
@@ -89,7 +103,7 @@ def test_a_malicious_rule_name_title_keyword_and_reason_are_escaped() -> None:
     )
     assert "<b>x</b>" not in card and "<i>" not in card
     assert card.count("&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;") >= 4
-    question = rulecard.delete_question(rule(name=EVIL))
+    question = texts.delete_question(rule(name=EVIL))
     assert (
         question
         == "Delete rule “&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;”? Its pending deliveries are dropped."
@@ -116,15 +130,18 @@ def test_a_huge_rule_fits_in_one_message_without_cutting_a_tag() -> None:
     assert card.count("<b>") == card.count("</b>")
 
 
-def test_steps_are_described_by_type_and_main_setting() -> None:
-    assert rulecard.describe_step({"type": "translate", "language": "es"}) == "Translate: es"
-    assert (
-        rulecard.describe_step({"type": "regex_replace", "pattern": r"\d+", "replacement": "#"})
-        == r"Replace: \d+ → #"
+def test_the_card_numbers_the_steps_as_the_catalogue_describes_them() -> None:
+    steps: tuple[dict[str, Any], ...] = (
+        {"type": "translate", "language": "es"},
+        {"type": "regex_replace", "pattern": r"\d+", "replacement": "#"},
+        {"type": "remove_links"},
+        {"type": "weird_new_thing", "flag": True},
+        {},
     )
-    assert rulecard.describe_step({"type": "remove_links"}) == "Remove links"
-    assert rulecard.describe_step({"type": "weird_new_thing", "flag": True}) == "Weird new thing"
-    assert rulecard.describe_step({}) == "Step"
+    lines = describe_steps(steps)
+    assert len(lines) == len(steps) and all(lines)
+    card = rulecard.render_card(rule(steps=steps))
+    assert_shows(card, *(f"{n}. {texts.esc(line)}" for n, line in enumerate(lines, 1)))
 
 
 def test_counters_show_only_what_there_is() -> None:
@@ -143,7 +160,7 @@ def test_counters_show_only_what_there_is() -> None:
 def test_pages_of_eight_clamped_to_those_that_exist(
     count: int, page: int, number: int, size: int, pages: int
 ) -> None:
-    shown = rulecard.paginate(list(range(count)), page)
+    shown = texts.paginate(list(range(count)), page)
     assert (shown.number, len(shown.items), shown.pages, shown.total) == (
         number,
         size,
@@ -153,10 +170,10 @@ def test_pages_of_eight_clamped_to_those_that_exist(
 
 
 def test_the_list_text_counts_rules_and_pages() -> None:
-    assert "/newrule" in rulecard.list_text(rulecard.paginate([], 0))
-    text = rulecard.list_text(rulecard.paginate([rule(id=n) for n in range(10)], 1))
+    assert "/newrule" in texts.list_text(texts.paginate([], 0))
+    text = texts.list_text(texts.paginate([rule(id=n) for n in range(10)], 1))
     assert text.startswith("<b>Your rules</b> (10) · page 2/2")
-    single = rulecard.list_text(rulecard.paginate([rule()], 0))
+    single = texts.list_text(texts.paginate([rule()], 0))
     assert "page" not in single
 
 
@@ -192,7 +209,7 @@ def all_keyboards() -> list[InlineKeyboardMarkup]:
 
 
 def test_every_callback_data_fits_telegrams_64_bytes_and_parses_back() -> None:
-    factories = (RulesPage, RuleCb, RuleSection, NewRule)
+    factories = (RulesPage, RuleCb, RuleSection, NewRuleCb)
     for markup in all_keyboards():
         for _, data in buttons(markup):
             assert 0 < len(data.encode()) <= 64, data
@@ -233,51 +250,46 @@ def test_delete_asks_yes_or_no() -> None:
 # -- testing a rule ----------------------------------------------------------------------------
 
 
-def test_the_filters_only_test_says_why_a_post_is_dropped() -> None:
+async def test_a_test_says_why_a_post_is_dropped() -> None:
     keyed = rule(filters=FilterSpec(include_keywords=["sale"], exclude_keywords=["spam"]))
-    dropped = rulecard.filters_only(keyed, "hello")
+    dropped = await run_test(keyed, "hello", None)
     assert dropped.filtered_by == "it contains none of the required keywords"
-    spam = rulecard.filters_only(keyed, "sale spam")
+    spam = await run_test(keyed, "sale spam", None)
     assert spam.filtered_by == "it contains the excluded keyword “spam”"
-    passed = rulecard.filters_only(keyed, "big sale")
-    assert passed.filtered_by is None and passed.text == "big sale"
-    assert passed.note == "No transform steps: the post goes as it is."
-    with_steps = rulecard.filters_only(rule(steps=({"type": "footer", "text": "x"},)), "a")
-    assert with_steps.note is not None and "after the filters only" in with_steps.note
+    passed = await run_test(keyed, "big sale", None)
+    assert passed.filtered_by is None and passed.html == "big sale"
+    assert passed.effects == ()
 
 
 def test_a_test_result_escapes_the_sample_and_fits_4096() -> None:
-    text = rulecard.render_test_result(rule(name=EVIL), SampleResult(text=EVIL * 1000))
+    text = sample.render_test_result(rule(name=EVIL), SampleResult(html=texts.esc(EVIL * 1000)))
     assert utf16(text) <= 4096
-    assert "<b>x</b>" not in text.replace(rulecard.esc(EVIL), "")
+    assert "<b>x</b>" not in text.replace(texts.esc(EVIL), "")
     assert text.startswith("🧪 Test of <b>&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;</b>\n✅ Passes")
     assert text.rstrip("…").endswith(";") or text.endswith("…")
 
 
 def test_a_filtered_test_result_shows_the_reason_and_no_post() -> None:
-    text = rulecard.render_test_result(rule(), SampleResult(filtered_by="too <short>"))
+    text = sample.render_test_result(rule(), SampleResult(filtered_by="too <short>"))
     assert "🚫 Filtered out: too &lt;short&gt;" in text
     assert "Result" not in text
 
 
 def test_a_pipeline_preview_keeps_its_html_and_lists_each_steps_effect() -> None:
-    class Preview:
-        html = "<b>Hola</b>"
-        effects: ClassVar = [("Translate to Spanish", "<b>Hola</b> & <i>adiós</i>")]
-        filtered_by = None
-        error = None
-
-    outcome = rulecard.outcome_of_preview(Preview())
-    text = rulecard.render_test_result(rule(), outcome)
+    preview = Preview(
+        html="<b>Hola</b>", effects=[("Translate to Spanish", "<b>Hola</b> & <i>adiós</i>")]
+    )
+    outcome = sample.outcome_of_preview(preview)
+    text = sample.render_test_result(rule(), outcome)
     assert "1. Translate to Spanish → Hola &amp; adiós" in text
     assert text.endswith("<b>Result</b>\n<b>Hola</b>")
-    too_long = rulecard.render_test_result(
+    too_long = sample.render_test_result(
         rule(), SampleResult(html="<b>" + "é" * 5000 + "</b>", effects=outcome.effects)
     )
     assert utf16(too_long) <= 4096 and "<b>é" not in too_long
 
 
 def test_filter_reasons_read_as_words() -> None:
-    assert rulecard.explain_reason("media_type:photo") == "its kind (photo) is not allowed"
-    assert rulecard.explain_reason("too_long") == "it is too long"
-    assert rulecard.explain_reason("something_new") == "something new"
+    assert sample.explain_reason("media_type:photo") == "its kind (photo) is not allowed"
+    assert sample.explain_reason("too_long") == "it is too long"
+    assert sample.explain_reason("something_new") == "something new"

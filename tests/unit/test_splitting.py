@@ -8,7 +8,7 @@ from aiogram.types import MessageEntity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.forwarding.html.splitting import split_caption, split_html, split_text, utf16_len
+from bot.forwarding.html import split_caption, split_html, split_text, utf16_len
 
 EMOJI = "😀"  # outside the BMP: two UTF-16 units
 THUMB = "👍🏽"  # emoji + skin tone modifier: one grapheme, four UTF-16 units

@@ -8,33 +8,39 @@ again; at a clean stop a worker hands its claims back at once.
 
 Finished rows stay (status ``sent``/``skipped``/``dead``) for a week: the unique key on them is
 what turns a replayed update into a no-op.
+
+The outbox is the one writer of deliveries: new rows, album items joining their album, claims and
+their outcomes, review, held rules, and the owner's retry or drop of a dead delivery all go
+through its methods. A review decision and a retry or drop are conditional on the status they
+leave, so each happens once however many people press at the same time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from bot.forwarding.delivery import rows as sql
+from bot.forwarding.delivery.payload import Payload
+from bot.forwarding.delivery.rows import NewDelivery
 from bot.runtime.db import is_postgres
-from models import Delivery, MessageLink
+from bot.runtime.logging import get_logger
+from models import Delivery, MessageLink, ReviewDecision
+from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
 
-PENDING, IN_FLIGHT, SENT, DEAD, SKIPPED, REVIEW, HELD = (
-    "pending",
-    "in_flight",
-    "sent",
-    "dead",
-    "skipped",
-    "review",
-    "held",  # its rule is paused; goes back to pending when the rule resumes
-)
-UNFINISHED = (PENDING, IN_FLIGHT)
+log = get_logger(__name__)
+
 KEEP_FINISHED_S = 7 * 24 * 3600
+ALBUM_JOIN_TRIES = 3  # a sibling may create the album's row between our read and our write
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,7 @@ class Claimed:
     source_message_ids: tuple[int, ...]
     unit: str
     kind: str
-    payload: dict[str, Any]
+    payload: Payload
     attempts: int
 
 
@@ -59,65 +65,19 @@ class Link:
 
 
 def _claimed(row: dict[str, Any]) -> Claimed:
-    import json
-
-    def js(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
+    ids = row["source_message_ids"]
     return Claimed(
         id=row["id"],
         rule_id=row["rule_id"],
         dest_chat_id=row["dest_chat_id"],
         dest_thread_id=row["dest_thread_id"] or None,
         source_chat_id=row["source_chat_id"],
-        source_message_ids=tuple(js(row["source_message_ids"])),
+        source_message_ids=tuple(json.loads(ids) if isinstance(ids, str) else ids),
         unit=row["unit"],
         kind=row["kind"],
-        payload=js(row["payload"]),
+        payload=Payload.load(row["payload"]),
         attempts=row["attempts"],
     )
-
-
-# A delivery is its chat's head when no earlier unfinished delivery exists for that chat. Written
-# as NOT EXISTS (an index probe per candidate, on the partial indexes of migration 3) rather than
-# a per-chat MIN(id): the plan stays cheap even when Postgres' row estimates are stale after a
-# burst of new deliveries.
-_IS_HEAD = """NOT EXISTS (
-        SELECT 1 FROM deliveries e
-        WHERE e.dest_chat_id = d.dest_chat_id AND e.id < d.id
-          AND e.status IN ('pending', 'in_flight'))"""
-
-_CLAIM_PG = f"""
-UPDATE deliveries SET status = 'in_flight', claimed_by = $1, lease_until = $2,
-       attempts = attempts + 1
-WHERE id IN (
-    SELECT d.id FROM deliveries d
-    WHERE d.status = 'pending' AND d.due_at <= $3
-      AND NOT (d.dest_chat_id = ANY($4::bigint[]))
-      AND {_IS_HEAD}
-    ORDER BY d.due_at, d.id
-    LIMIT $5
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING *
-"""
-
-
-def _claim_sqlite(excluded: int) -> str:
-    marks = ", ".join("?" * excluded)
-    not_in = f"AND d.dest_chat_id NOT IN ({marks})" if excluded else ""
-    return f"""
-UPDATE deliveries SET status = 'in_flight', claimed_by = ?, lease_until = ?,
-       attempts = attempts + 1
-WHERE id IN (
-    SELECT d.id FROM deliveries d
-    WHERE d.status = 'pending' AND d.due_at <= ? {not_in}
-      AND {_IS_HEAD}
-    ORDER BY d.due_at, d.id
-    LIMIT ?
-)
-RETURNING *
-"""
 
 
 class Outbox:
@@ -129,18 +89,77 @@ class Outbox:
         self.clock = clock
         self._sqlite_lock = asyncio.Lock()
 
+    # -- new deliveries ----------------------------------------------------------------------
+
+    async def add(self, rows: Sequence[NewDelivery]) -> None:
+        """Write new deliveries in arrival order; a row already there (a replay) is left alone."""
+        if not rows:
+            return
+        conn = connections.get("default")
+        if is_postgres():
+            await conn.execute_query(sql.INSERT_PG, sql.insert_pg_columns(rows))
+            return
+        for start in range(0, len(rows), sql.ROWS_PER_STATEMENT):
+            statement, params = sql.insert_sqlite(rows[start : start + sql.ROWS_PER_STATEMENT])
+            await conn.execute_query(statement, params)
+
+    async def join_album(self, row: NewDelivery, message_id: int, wait_s: float) -> int:
+        """Add an album item to its album's delivery (``row.unit`` names the album); 1 when a new
+        delivery was written. The album waits ``wait_s`` more for further items. An item that
+        comes after its album left goes on its own rather than being lost."""
+        for _ in range(ALBUM_JOIN_TRIES):
+            try:
+                return await self._join_album(row, message_id, wait_s)
+            except IntegrityError:
+                continue
+        return 0
+
+    async def _join_album(self, row: NewDelivery, message_id: int, wait_s: float) -> int:
+        async with in_transaction() as conn:
+            existing = (
+                await Delivery.filter(
+                    rule_id=row.rule_id,
+                    dest_chat_id=row.dest_chat_id,
+                    dest_thread_id=row.dest_thread_id,
+                    source_chat_id=row.source_chat_id,
+                    unit=row.unit,
+                )
+                .select_for_update()
+                .using_db(conn)
+                .first()
+            )
+            if existing is None:
+                await _new_row(row._replace(kind="album")).save(using_db=conn)
+                return 1
+            ids = list(existing.source_message_ids)
+            if message_id in ids:
+                return 0  # a replay
+            if existing.status not in (PENDING, REVIEW):
+                late = row._replace(unit=f"{row.unit}:{message_id}")
+                await _new_row(late).save(using_db=conn)
+                return 1
+            existing.source_message_ids = sorted([*ids, message_id])
+            existing.payload = Payload.load(existing.payload).joined(row.payload).dump()
+            existing.due_at = max(existing.due_at, self.clock() + wait_s)
+            await existing.save(
+                using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
+            )
+            return 0
+
+    # -- claims and their outcomes -----------------------------------------------------------
+
     async def claim(self, limit: int, exclude_chats: Collection[int] = ()) -> list[Claimed]:
         now = self.clock()
         lease = now + self.lease_s
         conn = connections.get("default")
         if is_postgres():
             rows = await conn.execute_query_dict(
-                _CLAIM_PG, [self.worker_id, lease, now, list(exclude_chats), limit]
+                sql.CLAIM_PG, [self.worker_id, lease, now, list(exclude_chats), limit]
             )
         else:
             async with self._sqlite_lock:
                 params = [self.worker_id, lease, now, *exclude_chats, limit]
-                rows = await conn.execute_query_dict(_claim_sqlite(len(exclude_chats)), params)
+                rows = await conn.execute_query_dict(sql.claim_sqlite(len(exclude_chats)), params)
         return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
 
     async def done(self, item: Claimed, links: Sequence[Link]) -> None:
@@ -173,24 +192,21 @@ class Outbox:
 
     async def retry(self, item: Claimed, error: str, delay: float) -> None:
         """A transient failure: try again after ``delay``; the attempt counts."""
-        await Delivery.filter(id=item.id, claimed_by=self.worker_id).update(
-            status=PENDING,
-            due_at=self.clock() + delay,
-            lease_until=None,
-            claimed_by=None,
-            last_error=error[:1000],
-        )
+        await self._requeue(item, delay, error, attempts=item.attempts)
 
     async def postpone(self, item: Claimed, delay: float, reason: str) -> None:
         """Not a failure (a flood wait, a held AI step): wait, and the attempt does not count."""
-        await Delivery.filter(id=item.id, claimed_by=self.worker_id).update(
-            status=PENDING,
-            due_at=self.clock() + delay,
-            lease_until=None,
-            claimed_by=None,
-            attempts=max(0, item.attempts - 1),
-            last_error=reason[:1000],
+        await self._requeue(item, delay, reason, attempts=max(0, item.attempts - 1))
+
+    async def to_review(self, item: Claimed) -> None:
+        """Wait for a reviewer, with the payload as the steps left it."""
+        await self._mine(item).update(
+            status=REVIEW, payload=item.payload.dump(), lease_until=None, claimed_by=None
         )
+
+    async def hold(self, item: Claimed) -> None:
+        """Its rule is paused: wait in ``held`` until the rule resumes."""
+        await self._mine(item).update(status=HELD, lease_until=None, claimed_by=None)
 
     async def release_mine(self) -> int:
         """At a clean stop: hand back every claim this worker holds, untouched."""
@@ -209,12 +225,88 @@ class Outbox:
         ).delete()
         return expired
 
+    # -- what people decide ------------------------------------------------------------------
+
+    async def resume_rule(self, rule_id: int) -> int:
+        """Its rule resumed: what waited in ``held`` goes out now, in order."""
+        return await Delivery.filter(rule_id=rule_id, status=HELD).update(
+            status=PENDING, due_at=self.clock()
+        )
+
+    async def decide_review(
+        self, delivery_id: int, user_id: int, action: str, html: str | None = None
+    ) -> bool:
+        """A reviewer's ``approve``, ``edit`` (publish ``html`` instead) or ``skip``, applied and
+        recorded once; False when the delivery no longer waits for a decision."""
+        async with in_transaction():
+            row = await Delivery.get_or_none(id=delivery_id, status=REVIEW)
+            if row is None:
+                return False
+            waiting = Delivery.filter(id=delivery_id, status=REVIEW)
+            if action == "skip":
+                changed = await waiting.update(
+                    status=SKIPPED, finished_at=self.clock(), last_error="skipped in review"
+                )
+            else:
+                payload = Payload.load(row.payload).approve(html)
+                changed = await waiting.update(
+                    status=PENDING, payload=payload.dump(), due_at=self.clock()
+                )
+            if not changed:
+                return False
+            await ReviewDecision.create(
+                delivery_id=delivery_id,
+                rule_id=row.rule_id,
+                user_id=user_id,
+                action=action,
+                text=html,
+            )
+        log.info("review_decided", delivery_id=delivery_id, action=action, reviewer=user_id)
+        return True
+
+    async def retry_dead(self, delivery_id: int) -> bool:
+        """Send a dead delivery again from scratch; False when it is no longer dead."""
+        return bool(
+            await Delivery.filter(id=delivery_id, status=DEAD).update(
+                status=PENDING,
+                attempts=0,
+                due_at=self.clock(),
+                finished_at=None,
+                lease_until=None,
+                claimed_by=None,
+            )
+        )
+
+    async def drop_dead(self, delivery_id: int) -> bool:
+        """Give up on a dead delivery for good; False when it is no longer dead."""
+        return bool(
+            await Delivery.filter(id=delivery_id, status=DEAD).update(
+                status=SKIPPED, finished_at=self.clock()
+            )
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
     async def depth(self) -> dict[str, int]:
         conn = connections.get("default")
         rows = await conn.execute_query_dict(
             "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status"
         )
         return {row["status"]: int(row["n"]) for row in rows}
+
+    def _mine(self, item: Claimed) -> QuerySet[Delivery]:
+        """The claimed delivery, as long as this worker still holds the claim."""
+        return Delivery.filter(id=item.id, status=IN_FLIGHT, claimed_by=self.worker_id)
+
+    async def _requeue(self, item: Claimed, delay: float, reason: str, attempts: int) -> None:
+        await self._mine(item).update(
+            status=PENDING,
+            due_at=self.clock() + delay,
+            lease_until=None,
+            claimed_by=None,
+            attempts=attempts,
+            last_error=reason[:1000],
+        )
 
     async def _finish(self, delivery_id: int, status: str, error: str | None) -> None:
         await Delivery.filter(id=delivery_id).update(
@@ -223,3 +315,7 @@ class Outbox:
             lease_until=None,
             last_error=error[:1000] if error else None,
         )
+
+
+def _new_row(row: NewDelivery) -> Delivery:
+    return Delivery(**{**row._asdict(), "payload": row.payload.dump()}, status=PENDING)

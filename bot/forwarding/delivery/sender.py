@@ -17,12 +17,11 @@ from aiogram.types import (
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
-    MessageEntity,
     ReplyParameters,
 )
 
 from bot.forwarding.delivery.outbox import Claimed, Link
-from bot.forwarding.html.splitting import CAPTION_LIMIT, TEXT_LIMIT, split_html
+from bot.forwarding.html import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from bot.forwarding.rules.index import RuleView
 from models import MessageLink
 
@@ -38,10 +37,6 @@ class SkipDelivery(Exception):
     """Nothing to send for good reason (an edit of a post that was never delivered, …)."""
 
 
-def entities_of(raw: list[dict[str, Any]] | None) -> list[MessageEntity] | None:
-    return [MessageEntity.model_validate(e) for e in raw] if raw else None
-
-
 async def find_links(item: Claimed, source_message_id: int) -> list[MessageLink]:
     return await MessageLink.filter(
         rule_id=item.rule_id,
@@ -53,7 +48,7 @@ async def find_links(item: Claimed, source_message_id: int) -> list[MessageLink]
 
 
 async def _reply_parameters(item: Claimed) -> ReplyParameters | None:
-    parent = item.payload.get("reply_to")
+    parent = item.payload.reply_to
     if not parent:
         return None
     links = await MessageLink.filter(
@@ -76,9 +71,9 @@ class Sender:
             return await self._edit(item, rule)
         if rule.mode == "forward":
             return await self._forward(item)
-        transformed = item.payload.get("transformed")
-        if transformed is not None:
-            return await self._send_transformed(item, transformed["html"])
+        html = item.payload.transformed_html
+        if html is not None:
+            return await self._send_transformed(item, html)
         return await self._copy(item)
 
     async def _copy(self, item: Claimed) -> list[Link]:
@@ -117,7 +112,7 @@ class Sender:
         reply = await _reply_parameters(item)
         links: list[Link] = []
         follow_ups: list[str]
-        if item.payload.get("has_media"):
+        if item.payload.has_media:
             parts = split_html(html, CAPTION_LIMIT) if html.strip() else [""]
             caption = parts[0]
             follow_ups = split_html("\n\n".join(parts[1:]), TEXT_LIMIT) if len(parts) > 1 else []
@@ -140,11 +135,11 @@ class Sender:
     async def _media_with_caption(
         self, item: Claimed, caption: str, reply: ReplyParameters | None
     ) -> list[Link]:
-        items = item.payload.get("items") or []
+        items = item.payload.items
         if len(item.source_message_ids) > 1 and len(items) == len(item.source_message_ids):
             media = [
-                _INPUT_MEDIA[entry["kind"]](
-                    media=entry["file_id"],
+                _INPUT_MEDIA[entry.kind](
+                    media=entry.file_id,
                     caption=caption if n == 0 else None,
                     parse_mode="HTML" if n == 0 else None,
                 )
@@ -156,7 +151,7 @@ class Sender:
                 message_thread_id=item.dest_thread_id,
                 reply_parameters=reply,
             )
-            ids = [entry["message_id"] for entry in items]
+            ids = [entry.message_id for entry in items]
             return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
         copied = await self.bot.copy_message(
             chat_id=item.dest_chat_id,
@@ -171,43 +166,33 @@ class Sender:
 
     async def _edit(self, item: Claimed, rule: RuleView) -> list[Link]:
         source = item.source_message_ids[0]
-        transformed = item.payload.get("transformed")
+        payload = item.payload
+        html = payload.transformed_html
         if rule.edit_policy == "repost":
             if rule.mode == "forward":
                 await self._forward(item)
-            elif transformed is not None:
-                await self._send_transformed(item, transformed["html"])
+            elif html is not None:
+                await self._send_transformed(item, html)
             else:
                 await self._copy(item)
             return []  # the first copy stays the one replies and edits refer to
         links = await find_links(item, source)
         if not links:
             raise SkipDelivery("the original post was not delivered here")
-        has_media = bool(item.payload.get("has_media"))
-        if transformed is not None:
-            limit = CAPTION_LIMIT if has_media else TEXT_LIMIT
-            html = (split_html(transformed["html"], limit) or [""])[0]
-            text, entities, mode = html, None, "HTML"
+        if html is not None:
+            limit = CAPTION_LIMIT if payload.has_media else TEXT_LIMIT
+            text, entities, mode = (split_html(html, limit) or [""])[0], None, "HTML"
         else:
-            text = item.payload.get("text", "")
-            entities, mode = entities_of(item.payload.get("entities")), None
-        first = links[0]
+            text, entities, mode = payload.text, payload.message_entities, None
+        where = {"chat_id": item.dest_chat_id, "message_id": links[0].dest_message_id}
         try:
-            if has_media:
+            if payload.has_media:
                 await self.bot.edit_message_caption(
-                    chat_id=item.dest_chat_id,
-                    message_id=first.dest_message_id,
-                    caption=text,
-                    caption_entities=entities,
-                    parse_mode=mode,
+                    **where, caption=text, caption_entities=entities, parse_mode=mode
                 )
             else:
                 await self.bot.edit_message_text(
-                    chat_id=item.dest_chat_id,
-                    message_id=first.dest_message_id,
-                    text=text,
-                    entities=entities,
-                    parse_mode=mode,
+                    **where, text=text, entities=entities, parse_mode=mode
                 )
         except TelegramBadRequest as error:
             if "message is not modified" not in error.message:

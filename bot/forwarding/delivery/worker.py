@@ -25,18 +25,21 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.forwarding.delivery.outbox import HELD, PENDING, REVIEW, Claimed, Outbox
+from bot.forwarding.delivery.outbox import Claimed, Outbox
+from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.ratelimit import RateLimiter
-from bot.forwarding.delivery.sender import Sender, SkipDelivery, entities_of
-from bot.forwarding.html.formatting import to_html
+from bot.forwarding.delivery.sender import Sender, SkipDelivery
+from bot.forwarding.html import to_html
 from bot.forwarding.post import Post
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.regexguard import RegexRejected
 from bot.forwarding.steps import pipeline
-from bot.forwarding.steps.ai import AiClient, AiRejected, AiUnavailable
+from bot.forwarding.steps.ai.client import AiClient
+from bot.forwarding.steps.ai.errors import AiRejected, AiUnavailable
 from bot.runtime.alerts import Alerts
 from bot.runtime.logging import get_logger
 from models import Delivery
+from models.forwarding import PENDING
 
 log = get_logger(__name__)
 
@@ -152,13 +155,13 @@ class Workers:
             await self.outbox.skip(item, "rule deleted")
             return
         if not rule.active:
-            await self._hold(item)
+            await self.outbox.hold(item)
             return
         transformed = await self._transform(item, rule)
         if transformed is None:
             return  # postponed, skipped or dead: already recorded
         item = transformed
-        if rule.review and item.kind != "edit" and not item.payload.get("approved"):
+        if rule.review and item.kind != "edit" and not item.payload.approved:
             await self._to_review(item, rule)
             return
         count = len(item.source_message_ids) if item.kind != "edit" else 1
@@ -193,7 +196,7 @@ class Workers:
     async def _transform(self, item: Claimed, rule: RuleView) -> Claimed | None:
         """Run the rule's steps; None when the delivery was dealt with here instead."""
         payload = item.payload
-        needs = rule.steps and rule.mode == "copy" and "transformed" not in payload
+        needs = rule.steps and rule.mode == "copy" and payload.transformed is None
         if not needs or (item.kind == "edit" and rule.edit_policy == "ignore"):
             return item
         try:
@@ -217,21 +220,21 @@ class Workers:
             await self.outbox.skip(item, f"filtered by a step: {outcome.filtered_by}")
             log.info("delivery_filtered", delivery_id=item.id, reason=outcome.filtered_by)
             return None
-        return dataclasses.replace(item, payload={**payload, "transformed": {"html": outcome.html}})
+        return dataclasses.replace(item, payload=payload.with_html(outcome.html))
 
     async def _run_steps(
         self,
         rule: RuleView,
-        payload: dict[str, Any],
+        payload: Payload,
         chat_id: int,
         message_ids: tuple[int, ...],
     ) -> pipeline.Outcome:
-        html = to_html(payload.get("text", ""), entities_of(payload.get("entities")))
+        html = to_html(payload.text, payload.message_entities)
         post = Post(
             chat_id=chat_id,
             message_ids=message_ids,
-            text=payload.get("text", ""),
-            media_kinds=frozenset(payload.get("media_kinds", ())),
+            text=payload.text,
+            media_kinds=frozenset(payload.media_kinds),
         )
         return await pipeline.run(
             rule.steps,
@@ -239,7 +242,7 @@ class Workers:
             ctx=pipeline.context_of(payload, chat_id, message_ids[0]),
             ai=self.ai,
             model=rule.ai_model,
-            limit=pipeline.CAPTION_LIMIT if payload.get("has_media") else pipeline.TEXT_LIMIT,
+            limit=pipeline.CAPTION_LIMIT if payload.has_media else pipeline.TEXT_LIMIT,
             allow_new_links=rule.allow_new_links,
             post=post,
         )
@@ -277,9 +280,10 @@ class Workers:
                         "rule_id", "source_chat_id", "unit", "source_message_ids", "payload"
                     ):
                         warmed.add((row["rule_id"], row["source_chat_id"], row["unit"]))
-                        if "transformed" in row["payload"] or row["rule_id"] not in rules:
+                        payload = Payload.load(row["payload"])
+                        if payload.transformed is not None or row["rule_id"] not in rules:
                             continue
-                        task = asyncio.create_task(self._warm(rules[row["rule_id"]], row))
+                        task = asyncio.create_task(self._warm(rules[row["rule_id"]], payload, row))
                         running.add(task)
                         task.add_done_callback(running.discard)
             self._ahead.clear()
@@ -288,10 +292,10 @@ class Workers:
         for task in running:
             task.cancel()
 
-    async def _warm(self, rule: RuleView, row: dict[str, Any]) -> None:
+    async def _warm(self, rule: RuleView, payload: Payload, row: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):
             await self._run_steps(
-                rule, row["payload"], row["source_chat_id"], tuple(row["source_message_ids"])
+                rule, payload, row["source_chat_id"], tuple(row["source_message_ids"])
             )
 
     async def _ai_down(self, item: Claimed, rule: RuleView, reason: str) -> Claimed | None:
@@ -307,9 +311,7 @@ class Workers:
         return None
 
     async def _to_review(self, item: Claimed, rule: RuleView) -> None:
-        await Delivery.filter(id=item.id).update(
-            status=REVIEW, payload=item.payload, lease_until=None, claimed_by=None
-        )
+        await self.outbox.to_review(item)
         log.info("delivery_in_review", delivery_id=item.id, rule_id=rule.id)
         if self.on_review is not None:
             await self.on_review(item, rule)
@@ -334,13 +336,10 @@ class Workers:
             f"{error}\nRetry it from /status.",
         )
 
-    async def _hold(self, item: Claimed) -> None:
-        await Delivery.filter(id=item.id).update(status=HELD, lease_until=None, claimed_by=None)
-
     async def _destination_gone(self, item: Claimed, error: str) -> None:
         reason = f"destination {item.dest_chat_id} refused: {error}"
         await self.pause_rule(item.rule_id, reason)  # first, so no other worker tries it too
-        await self._hold(item)
+        await self.outbox.hold(item)
         log.error("rule_paused_destination_refused", rule_id=item.rule_id, error=error)
         await self.alerts.report(
             f"gone:{item.rule_id}:{item.dest_chat_id}",

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import Message
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from bot.forwarding.delivery.outbox import PENDING, REVIEW
-from bot.forwarding.intake.enqueue import NewDelivery, current_batch, insert
+from bot.forwarding.delivery.outbox import Outbox
+from bot.forwarding.delivery.payload import AlbumItem, Payload
+from bot.forwarding.delivery.rows import NewDelivery
+from bot.forwarding.intake.enqueue import current_batch
 from bot.forwarding.post import MEDIA_KINDS, Post
 from bot.forwarding.rules.filters import check, content_fingerprint
 from bot.forwarding.rules.index import RuleIndex, RuleView
@@ -77,31 +77,30 @@ def post_of(message: Message) -> Post:
 _ALBUM_KINDS = ("photo", "video", "document", "audio")
 
 
-def album_item(message: Message) -> dict[str, Any] | None:
-    """What sendMediaGroup needs to rebuild an album item with a new caption."""
+def album_item(message: Message) -> AlbumItem | None:
     for kind in _ALBUM_KINDS:
         media = getattr(message, kind, None)
         if isinstance(media, list):
             media = media[-1] if media else None
         if media is not None:
-            return {"message_id": message.message_id, "kind": kind, "file_id": media.file_id}
+            return AlbumItem(message_id=message.message_id, kind=kind, file_id=media.file_id)
     return None
 
 
-def payload_of(message: Message, post: Post) -> dict[str, Any]:
+def payload_of(message: Message, post: Post) -> Payload:
     entities = message.entities if message.text is not None else message.caption_entities
     item = album_item(message) if post.media_group_id else None
-    return {
-        "items": [item] if item else [],
-        "text": post.text,
-        "entities": [e.model_dump(exclude_none=True) for e in entities or []],
-        "has_media": "text" not in post.media_kinds,
-        "media_kinds": sorted(post.media_kinds),
-        "reply_to": post.reply_to_message_id,
-        "chat_title": post.chat_title,
-        "chat_username": post.chat_username,
-        "date": int(message.date.timestamp()),
-    }
+    return Payload(
+        items=(item,) if item else (),
+        text=post.text,
+        entities=tuple(entities or ()),
+        has_media="text" not in post.media_kinds,
+        media_kinds=tuple(sorted(post.media_kinds)),
+        reply_to=post.reply_to_message_id,
+        chat_title=post.chat_title,
+        chat_username=post.chat_username,
+        date=int(message.date.timestamp()),
+    )
 
 
 class IngestError(Exception):
@@ -121,12 +120,14 @@ class Ingest:
     def __init__(
         self,
         index: RuleIndex,
+        outbox: Outbox,
         *,
         on_enqueue: Callable[[], None] = lambda: None,
         on_filter_error: Callable[[RuleView, str], Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.index = index
+        self.outbox = outbox
         self.on_enqueue = on_enqueue
         self.on_filter_error = on_filter_error
         self.clock = clock
@@ -216,7 +217,7 @@ class Ingest:
             pending.rows.extend(rows)
             pending.after_flush.add(self.on_enqueue)
         elif rows:
-            await insert(rows)
+            await self.outbox.add(rows)
             self.on_enqueue()
         return len(rows)
 
@@ -225,56 +226,11 @@ class Ingest:
         if pending is not None:
             await pending.flush()  # what came before the album is written before it: order kept
         added = 0
-        for row in (Delivery(**item._asdict(), status=PENDING) for item in new):
-            row.unit = f"g:{group_id}"
-            for _ in range(3):  # a sibling may create the row between our read and our write
-                try:
-                    added += await self._join_album(row, message_id)
-                    break
-                except IntegrityError:
-                    continue
+        for row in new:
+            album = row._replace(unit=f"g:{group_id}")
+            added += await self.outbox.join_album(album, message_id, ALBUM_GRACE_S / 2)
         self.on_enqueue()
         return added
-
-    async def _join_album(self, row: Delivery, message_id: int) -> int:
-        async with in_transaction() as conn:
-            existing = (
-                await Delivery.filter(
-                    rule_id=row.rule_id,
-                    dest_chat_id=row.dest_chat_id,
-                    dest_thread_id=row.dest_thread_id,
-                    source_chat_id=row.source_chat_id,
-                    unit=row.unit,
-                )
-                .select_for_update()
-                .using_db(conn)
-                .first()
-            )
-            if existing is None:
-                row.kind = "album"
-                await row.save(using_db=conn)
-                return 1
-            ids = list(existing.source_message_ids)
-            if message_id in ids:
-                return 0  # a replay
-            if existing.status not in (PENDING, REVIEW):
-                # The album already left: this late item goes on its own, not lost.
-                row.unit = f"g:{row.unit[2:]}:{message_id}"
-                await row.save(using_db=conn)
-                return 1
-            existing.source_message_ids = sorted([*ids, message_id])
-            items = sorted(
-                [*existing.payload.get("items", []), *row.payload.get("items", [])],
-                key=lambda item: item["message_id"],
-            )
-            if not existing.payload.get("text") and row.payload.get("text"):
-                existing.payload = {**existing.payload, **row.payload}
-            existing.payload = {**existing.payload, "items": items}
-            existing.due_at = max(existing.due_at, self.clock() + ALBUM_GRACE_S / 2)
-            await existing.save(
-                using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
-            )
-            return 0
 
 
 def _row(
@@ -283,7 +239,7 @@ def _row(
     message: Message,
     unit: str,
     kind: str,
-    payload: dict[str, Any],
+    payload: Payload,
     due_at: float,
     now: float,
 ) -> NewDelivery:

@@ -17,6 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError
 from aiogram.types import Update
 
+from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.intake import enqueue
 from bot.runtime.logging import get_logger
 
@@ -30,9 +31,10 @@ def _chat_of(update: Update) -> object:
 
 
 class Poller:
-    def __init__(self, bot: Bot, dp: Dispatcher, timeout: int = 10) -> None:
+    def __init__(self, bot: Bot, dp: Dispatcher, outbox: Outbox, timeout: int = 10) -> None:
         self.bot = bot
         self.dp = dp
+        self.outbox = outbox
         self.timeout = timeout
         self.offset: int | None = None
         self.handled = 0
@@ -81,7 +83,7 @@ class Poller:
     async def _handle(self, updates: Sequence[Update]) -> bool:
         """Feed a batch as one unit of work: its deliveries are written in one statement."""
         try:
-            async with enqueue.batch():
+            async with enqueue.batch(self.outbox):
                 return await self.feed(updates)
         except Exception:
             log.exception("batch_not_stored")

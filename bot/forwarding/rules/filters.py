@@ -330,37 +330,38 @@ def _listing(items: Iterable[object], limit: int = 10) -> str:
     return f"{shown} and {len(values) - limit} more" if len(values) > limit else shown
 
 
+def _listed(label: str, items: Iterable[object], limit: int = 10, note: str = "") -> str:
+    """``label: a, b and 3 more`` (and ``note``); "" when there are no items."""
+    listing = _listing(items, limit)
+    return f"{label}: {listing}{note}" if listing else ""
+
+
+def _length(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"Length: {low}–{high} characters"
+    if low is not None:
+        return f"Length: at least {low} characters"
+    return f"Length: at most {high} characters" if high is not None else ""
+
+
 def describe(spec: FilterSpec) -> list[str]:
     """Short plain-text lines for the rule card, in the order :func:`check` applies them."""
-    lines: list[str] = []
-    if spec.origin == "original":
-        lines.append("Only original posts (no forwards)")
-    elif spec.origin == "forwarded":
-        lines.append("Only forwarded posts")
-    if spec.senders:
-        lines.append(f"Only from users: {_listing(spec.senders)}")
-    if spec.exclude_senders:
-        lines.append(f"Not from users: {_listing(spec.exclude_senders)}")
-    if spec.media_types:
-        lines.append(f"Only: {_listing(kind.replace('_', ' ') for kind in spec.media_types)}")
-    if spec.min_length is not None and spec.max_length is not None:
-        lines.append(f"Length: {spec.min_length}–{spec.max_length} characters")
-    elif spec.min_length is not None:
-        lines.append(f"Length: at least {spec.min_length} characters")
-    elif spec.max_length is not None:
-        lines.append(f"Length: at most {spec.max_length} characters")
+    origins = {"original": "Only original posts (no forwards)", "forwarded": "Only forwarded posts"}
     words = " (whole words)" if spec.whole_word else ""
-    if spec.include_keywords:
-        lines.append(f"Must contain: {_listing(spec.include_keywords)}{words}")
-    if spec.exclude_keywords:
-        lines.append(f"Must not contain: {_listing(spec.exclude_keywords)}{words}")
-    if spec.include_regex:
-        lines.append(f"Must match: {_listing(spec.include_regex, 5)}")
-    if spec.exclude_regex:
-        lines.append(f"Must not match: {_listing(spec.exclude_regex, 5)}")
-    if spec.dedup_window_minutes is not None:
-        lines.append(f"Skip duplicates within {_window(spec.dedup_window_minutes)}")
-    return lines or ["No filters: every post passes"]
+    dedup = spec.dedup_window_minutes
+    lines = [
+        origins.get(spec.origin, ""),
+        _listed("Only from users", spec.senders),
+        _listed("Not from users", spec.exclude_senders),
+        _listed("Only", (kind.replace("_", " ") for kind in spec.media_types)),
+        _length(spec.min_length, spec.max_length),
+        _listed("Must contain", spec.include_keywords, note=words),
+        _listed("Must not contain", spec.exclude_keywords, note=words),
+        _listed("Must match", spec.include_regex, 5),
+        _listed("Must not match", spec.exclude_regex, 5),
+        f"Skip duplicates within {_window(dedup)}" if dedup is not None else "",
+    ]
+    return [line for line in lines if line] or ["No filters: every post passes"]
 
 
 def _window(minutes: int) -> str:

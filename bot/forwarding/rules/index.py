@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.forwarding.rules.filters import FilterSpec
 from bot.forwarding.rules.memory import give_back_memory as _give_back_memory
-from bot.forwarding.rules.spec import ChatRef
-from bot.forwarding.steps.prompts import AI_STEP_TYPES
+from bot.forwarding.rules.spec import ChatRef, RuleSpec
+from bot.forwarding.steps.catalogue import AI_STEP_TYPES
 from models import Rule
 
 
@@ -57,21 +57,7 @@ class RuleView:
         )
 
 
-_FIELDS = (
-    "id",
-    "name",
-    "active",
-    "mode",
-    "sources",
-    "destinations",
-    "filters",
-    "steps",
-    "edit_policy",
-    "review",
-    "ai_failure",
-    "ai_model",
-    "allow_new_links",
-)
+_FIELDS = ("id", "active", *RuleSpec.model_fields)  # the columns a RuleView is built from
 
 
 class _Shared:

@@ -7,7 +7,6 @@ message the owner can act on, and nothing is saved.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,12 +14,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from pydantic import ValidationError
 
-from bot.forwarding.delivery.outbox import HELD, PENDING
+from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.rules.chats import check_destination, check_source
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.spec import ChatRef, RuleSpec
 from bot.runtime.logging import get_logger
-from models import Delivery, Rule
+from models import Rule
 
 log = get_logger(__name__)
 
@@ -50,10 +49,12 @@ class RulesService:
         self,
         bot: Bot,
         index: RuleIndex,
+        outbox: Outbox,
         on_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.bot = bot
         self.index = index
+        self.outbox = outbox
         self._on_change = on_change
 
     async def check_chats(self, spec: RuleSpec) -> RuleSpec:
@@ -106,9 +107,7 @@ class RulesService:
             active=active, paused_reason=None if active else reason
         )
         if active:  # what waited while the rule was paused goes out now, in order
-            await Delivery.filter(rule_id=rule_id, status=HELD).update(
-                status=PENDING, due_at=time.time()
-            )
+            await self.outbox.resume_rule(rule_id)
         log.info("rule_resumed" if active else "rule_paused", rule_id=rule_id, reason=reason)
         await self._changed()
         return await self.get(rule_id)

@@ -1,123 +1,30 @@
 """The transform pipeline: a rule's ordered steps run on a post's Telegram HTML.
 
-Text steps (regex replace, link/mention/hashtag cleaning, header, footer) are local and exact. AI
-steps go through the ``AiClient`` (cached per step and input, so one post to many destinations
-costs one call); the model's answer is sanitised back to the HTML Telegram accepts, with links
-limited to those of the source unless the rule allows new ones. An AI filter answers yes or no;
-a ``filter`` step runs the ordinary filters again on the text the AI produced. When AI output is
-longer than Telegram allows, the model is asked for brevity first, and only then is it cut.
+Each step runs as its kind says (``catalogue``). AI answers are sanitised back to the HTML
+Telegram accepts, with links limited to those of the source unless the rule allows new ones.
+When AI output is longer than Telegram allows, the model is asked for brevity first, and only
+then is it cut. ``preview`` is the same run on a sample, for the wizard's "try it" and the rule
+card's Test.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
-from typing import Annotated, Any, Literal, Union
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-
-from bot.forwarding.html.formatting import (
-    fit,
-    html_to_text,
-    links_of,
-    sanitize_html,
-    visible_length,
-)
+from bot.forwarding.delivery.payload import Payload
+from bot.forwarding.html import fit, html_to_text, links_of, sanitize_html, visible_length
 from bot.forwarding.post import Post
-from bot.forwarding.rules.filters import FilterSpec, check, validation_message
-from bot.forwarding.steps.ai import AiClient, AiUnavailable
-from bot.forwarding.steps.prompts import (
-    AI_STEP_TYPES,
-    AiFilter,
-    CustomPrompt,
-    Rewrite,
-    Summarize,
-    Translate,
-    parse_yes_no,
-)
-from bot.forwarding.steps.prompts import describe_step as describe_ai_step
-from bot.forwarding.steps.textsteps import (
-    Footer,
-    Header,
-    RegexReplace,
-    RemoveHashtags,
-    RemoveLinks,
-    RemoveMentions,
-    StepContext,
-    apply_text_step,
-)
-from bot.forwarding.steps.textsteps import describe_step as describe_text_step
+from bot.forwarding.rules.filters import FilterSpec, check
+from bot.forwarding.steps.ai.errors import AiUnavailable
+from bot.forwarding.steps.base import AiRunner, Env, StepContext
+from bot.forwarding.steps.catalogue import load_steps, uses_ai
+from bot.forwarding.steps.kinds.summarize import Summarize
 
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
-
-
-class FilterAgain(BaseModel):
-    """The ordinary filters once more, on the text as the steps before left it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    type: Literal["filter"] = "filter"
-    filters: FilterSpec
-
-
-Step = Annotated[
-    Union[  # noqa: UP007 (a discriminated union needs the Union spelling on 3.10)
-        RegexReplace,
-        RemoveLinks,
-        RemoveMentions,
-        RemoveHashtags,
-        Header,
-        Footer,
-        Rewrite,
-        Summarize,
-        Translate,
-        CustomPrompt,
-        AiFilter,
-        FilterAgain,
-    ],
-    Field(discriminator="type"),
-]
-_STEP: TypeAdapter[Any] = TypeAdapter(Step)
-_STEPS: TypeAdapter[list[Any]] = TypeAdapter(list[Step])
-TEXT_STEP_TYPES = (RegexReplace, RemoveLinks, RemoveMentions, RemoveHashtags, Header, Footer)
-
-
-def parse_step(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate one step as the owner gave it; its stored form, or ValueError saying why not."""
-    try:
-        step = _STEP.validate_python(raw)
-    except ValidationError as error:
-        raise ValueError(validation_message(error)) from None
-    return step.model_dump(mode="json")
-
-
-def load_steps(raw: Sequence[dict[str, Any]]) -> list[Any]:
-    """Stored steps back to models (they were validated when saved)."""
-    return _STEPS.validate_python(list(raw), context={"trusted": True})
-
-
-def describe_steps(raw: Sequence[dict[str, Any]]) -> list[str]:
-    lines = []
-    for step in load_steps(raw):
-        if isinstance(step, TEXT_STEP_TYPES):
-            lines.append(describe_text_step(step))
-        elif isinstance(step, FilterAgain):
-            lines.append("Filters again: " + "; ".join(_filter_lines(step.filters)))
-        else:
-            lines.append(describe_ai_step(step))
-    return lines
-
-
-def uses_ai(raw: Sequence[dict[str, Any]]) -> bool:
-    return any(step.get("type") in AI_STEP_TYPES for step in raw)
-
-
-def _filter_lines(spec: FilterSpec) -> list[str]:
-    from bot.forwarding.rules.filters import describe
-
-    return describe(spec)
 
 
 @dataclass
@@ -130,11 +37,11 @@ class Outcome:
 
 
 async def run(
-    raw_steps: Sequence[dict[str, Any]],
+    raw_steps: Sequence[Mapping[str, Any]],
     html: str,
     *,
     ctx: StepContext,
-    ai: AiClient | None,
+    ai: AiRunner | None,
     model: str | None = None,
     limit: int = TEXT_LIMIT,
     allow_new_links: bool = False,
@@ -142,46 +49,34 @@ async def run(
 ) -> Outcome:
     """Run the steps in order. AiUnavailable / AiRejected propagate: the caller applies the
     rule's failure policy. A regex that runs too long raises regexguard.RegexTimeout."""
-    steps = load_steps(raw_steps)
-    descriptions = describe_steps(raw_steps)
     allowed = None if allow_new_links else links_of(html)
+    env = Env(
+        ctx=ctx,
+        post=post or Post(chat_id=ctx.source_chat_id, message_ids=(ctx.message_id,)),
+        ai=ai,
+        model=model,
+        allowed_links=allowed,
+    )
     outcome = Outcome(html=html)
-    for step, description in zip(steps, descriptions, strict=True):
-        current = outcome.html or ""
-        if isinstance(step, TEXT_STEP_TYPES):
-            outcome.html = apply_text_step(current, step, ctx)
-        elif isinstance(step, FilterAgain):
-            base = post or Post(chat_id=ctx.source_chat_id, message_ids=(ctx.message_id,))
-            verdict = check(step.filters, dataclasses.replace(base, text=html_to_text(current)))
-            if not verdict.passed:
-                outcome.effects.append((description, f"filtered out: {verdict.reason}"))
-                return _filtered(outcome, verdict.reason or "filter")
-        else:
-            if ai is None:
-                raise AiUnavailable("no AI client")
-            answer = await ai.run(step, current, model=model)
-            outcome.ai_calls += 0 if answer.cached else 1
-            if isinstance(step, AiFilter):
-                verdict_yes = parse_yes_no(answer.text)
-                outcome.effects.append((description, "yes" if verdict_yes else "no"))
-                if not verdict_yes:
-                    return _filtered(outcome, f"ai_filter:{step.topic}")
-                continue
-            outcome.html = sanitize_html(answer.text, allowed_links=allowed)
-        outcome.effects.append((description, outcome.html or ""))
+    for step in load_steps(raw_steps):
+        effect = await step.run(outcome.html or "", env)
+        outcome.ai_calls += effect.ai_calls
+        outcome.effects.append((step.describe(), effect.shown))
+        outcome.html = effect.html
+        if effect.html is None:
+            outcome.filtered_by = effect.filtered_by
+            return outcome
     if outcome.html is not None and uses_ai(raw_steps):
         await _fit(outcome, limit, ai, model, allowed)
     return outcome
 
 
-def _filtered(outcome: Outcome, reason: str) -> Outcome:
-    outcome.html = None
-    outcome.filtered_by = reason
-    return outcome
-
-
 async def _fit(
-    outcome: Outcome, limit: int, ai: AiClient | None, model: str | None, allowed: Any
+    outcome: Outcome,
+    limit: int,
+    ai: AiRunner | None,
+    model: str | None,
+    allowed: Collection[str] | None,
 ) -> None:
     """AI output over Telegram's limit: ask the model for brevity, then cut if still needed."""
     html = outcome.html or ""
@@ -203,13 +98,13 @@ async def _fit(
     outcome.html = html
 
 
-def context_of(payload: dict[str, Any], chat_id: int, message_id: int) -> StepContext:
+def context_of(payload: Payload, chat_id: int, message_id: int) -> StepContext:
     return StepContext(
         source_chat_id=chat_id,
-        source_title=payload.get("chat_title") or "",
-        source_username=payload.get("chat_username"),
+        source_title=payload.chat_title,
+        source_username=payload.chat_username,
         message_id=message_id,
-        date=datetime.fromtimestamp(payload.get("date") or 0, tz=timezone.utc),
+        date=datetime.fromtimestamp(payload.date, tz=timezone.utc),
     )
 
 
@@ -249,7 +144,7 @@ def _short(text: str, limit: int) -> str:
 
 
 async def preview_steps(
-    filters: dict[str, Any], steps: Sequence[dict[str, Any]], html: str, services: Any
+    filters: dict[str, Any], steps: Sequence[Mapping[str, Any]], html: str, services: Any
 ) -> Preview:
     """What a rule with these filters and steps would publish for a sample post."""
     post = Post(

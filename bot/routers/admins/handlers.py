@@ -26,16 +26,9 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.text_decorations import html_decoration as html
 
-from bot.routers.admins.keyboards import (
-    CHOOSE_USER,
-    CHOOSE_USER_REQUEST_ID,
-    AdminAction,
-    AdminsCb,
-    admins_keyboard,
-    choose_user_keyboard,
-    confirm_remove_keyboard,
-    display_name,
-)
+from bot.routers.admins import keyboards as kb
+from bot.routers.admins.keyboards import CHOOSE_USER, AdminAction, AdminsCb, display_name
+from bot.routers.ui import edit_or_send
 from bot.runtime.access import Access, Role
 from bot.runtime.commands import publish_commands
 from bot.runtime.logging import get_logger
@@ -94,25 +87,12 @@ async def _list_view(access: Access, notice: str = "") -> tuple[str, InlineKeybo
         ]
     else:
         lines.append("No admins yet.")
-    return "\n".join(lines), admins_keyboard(admins)
+    return "\n".join(lines), kb.admins_keyboard(admins)
 
 
 async def _show_list(query: CallbackQuery, access: Access, notice: str = "") -> None:
     text, markup = await _list_view(access, notice)
-    await _edit(query, text, markup)
-
-
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramAPIError as error:
-            if "message is not modified" in error.message:
-                return
-            log.info("admins_edit_failed", error=error.message)
-    if query.message is not None and query.bot is not None:  # too old to edit: send it anew
-        await query.bot.send_message(query.message.chat.id, text, reply_markup=markup)
+    await edit_or_send(query, text, markup)
 
 
 async def _refresh_menus(bot: Bot, access: Access, removed: int | None = None) -> None:
@@ -164,7 +144,7 @@ async def ask_remove(
         f"Remove {name}?\n"
         f"They (<code>{admin.user_id}</code>) will no longer manage rules or see /status."
     )
-    await _edit(query, text, confirm_remove_keyboard(admin.user_id))
+    await edit_or_send(query, text, kb.confirm_remove_keyboard(admin.user_id))
 
 
 async def remove(
@@ -191,7 +171,9 @@ async def remove(
 
 async def start_add(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
     await state.set_state(AddAdmin.waiting)
-    await bot.send_message(query.from_user.id, ASK_FOR_ADMIN, reply_markup=choose_user_keyboard())
+    await bot.send_message(
+        query.from_user.id, ASK_FOR_ADMIN, reply_markup=kb.choose_user_keyboard()
+    )
 
 
 async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
@@ -201,7 +183,7 @@ async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) 
 async def add_shared(message: Message, state: FSMContext, access: Access, bot: Bot) -> None:
     shared = message.users_shared
     assert shared is not None
-    if shared.request_id != CHOOSE_USER_REQUEST_ID or not shared.users:
+    if shared.request_id != kb.CHOOSE_USER_REQUEST_ID or not shared.users:
         await message.answer(HINT)
         return
     user = shared.users[0]

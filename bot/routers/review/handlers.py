@@ -10,9 +10,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.delivery.worker import Workers
-from bot.forwarding.html.formatting import sanitize_html
-from bot.routers.review.queue import ReviewCb, decide, decision_of
+from bot.forwarding.html import sanitize_html
+from bot.routers.review.queue import ReviewCb, decision_of
 
 DONE = {"ok": "✅ Approved", "edit": "✏️ Approved with your text", "skip": "🗑 Skipped"}
 
@@ -34,10 +35,14 @@ async def _already(query: CallbackQuery, callback_answer: CallbackAnswer, delive
 
 
 async def approve_or_skip(
-    query: CallbackQuery, callback_answer: CallbackAnswer, callback_data: ReviewCb, workers: Workers
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: ReviewCb,
+    outbox: Outbox,
+    workers: Workers,
 ) -> None:
     action = "approve" if callback_data.action == "ok" else "skip"
-    if await decide(callback_data.delivery_id, query.from_user.id, action) is None:
+    if not await outbox.decide_review(callback_data.delivery_id, query.from_user.id, action):
         await _already(query, callback_answer, callback_data.delivery_id)
         return
     workers.wake()
@@ -64,14 +69,14 @@ async def edit_asked(
         )
 
 
-async def edited_text(message: Message, state: FSMContext, workers: Workers) -> None:
+async def edited_text(
+    message: Message, state: FSMContext, outbox: Outbox, workers: Workers
+) -> None:
     delivery_id = int((await state.get_data()).get("review_delivery", 0))
     await state.clear()
     html = sanitize_html(message.html_text)
-    if (
-        await decide(delivery_id, message.from_user.id if message.from_user else 0, "edit", html)
-        is None
-    ):
+    reviewer = message.from_user.id if message.from_user else 0
+    if not await outbox.decide_review(delivery_id, reviewer, "edit", html):
         await message.answer("That post was already handled; your text was not used.")
         return
     workers.wake()

@@ -1,12 +1,12 @@
 """Review mode: a delivery waits for a person; reviewers get a preview to approve, edit or skip.
 
-Decisions are atomic (a conditional update on the delivery's status), so two reviewers pressing
-at once, or an old button pressed twice, decide once. Every decision is recorded.
+Decisions go through ``Outbox.decide_review``: atomic (a conditional update on the delivery's
+status), so two reviewers pressing at once, or an old button pressed twice, decide once; every
+decision is recorded.
 """
 
 from __future__ import annotations
 
-import time
 from html import escape
 
 from aiogram import Bot
@@ -14,14 +14,14 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.forwarding.delivery.outbox import PENDING, REVIEW, SKIPPED, Claimed
+from bot.forwarding.delivery.outbox import Claimed
+from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.ratelimit import RateLimiter
-from bot.forwarding.delivery.sender import entities_of
-from bot.forwarding.html.formatting import html_to_text, to_html
+from bot.forwarding.html import html_to_text, to_html
 from bot.forwarding.rules.index import RuleView
 from bot.runtime.access import Access
 from bot.runtime.logging import get_logger
-from models import Delivery, ReviewDecision
+from models import ReviewDecision
 
 log = get_logger(__name__)
 
@@ -47,14 +47,10 @@ def review_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def content_html(payload: dict[str, object]) -> str:
-    transformed = payload.get("transformed")
-    if isinstance(transformed, dict):
-        return str(transformed.get("html", ""))
-    entities = payload.get("entities")
-    return to_html(
-        str(payload.get("text", "")), entities_of(entities if isinstance(entities, list) else None)
-    )
+def content_html(payload: Payload) -> str:
+    if payload.transformed is not None:
+        return payload.transformed.html
+    return to_html(payload.text, payload.message_entities)
 
 
 def preview_text(item: Claimed, rule: RuleView) -> str:
@@ -67,7 +63,7 @@ def preview_text(item: Claimed, rule: RuleView) -> str:
         None,
     )
     where = escape(dest.label() if dest else str(item.dest_chat_id))
-    kinds = [k for k in item.payload.get("media_kinds", []) if k != "text"]
+    kinds = [k for k in item.payload.media_kinds if k != "text"]
     media = (
         f"[{', '.join(kinds)}{' album' if len(item.source_message_ids) > 1 else ''}] "
         if kinds
@@ -105,33 +101,6 @@ async def notify(
     if not reached:
         log.warning("review_unseen", delivery_id=item.id, hint="no reviewer has started the bot")
     return reached
-
-
-async def decide(
-    delivery_id: int, user_id: int, action: str, html: str | None = None
-) -> str | None:
-    """Apply a decision; None if the delivery is no longer waiting for one."""
-    row = await Delivery.get_or_none(id=delivery_id, status=REVIEW)
-    if row is None:
-        return None
-    if action == "skip":
-        changed = await Delivery.filter(id=delivery_id, status=REVIEW).update(
-            status=SKIPPED, finished_at=time.time(), last_error="skipped in review"
-        )
-    else:
-        payload = {**row.payload, "approved": True}
-        if html is not None:
-            payload["transformed"] = {"html": html}
-        changed = await Delivery.filter(id=delivery_id, status=REVIEW).update(
-            status=PENDING, payload=payload, due_at=time.time()
-        )
-    if not changed:
-        return None
-    await ReviewDecision.create(
-        delivery_id=delivery_id, rule_id=row.rule_id, user_id=user_id, action=action, text=html
-    )
-    log.info("review_decided", delivery_id=delivery_id, action=action, reviewer=user_id)
-    return action
 
 
 async def decision_of(delivery_id: int) -> ReviewDecision | None:

@@ -53,7 +53,7 @@ class RuleSection(CallbackData, prefix="rls"):
     page: int = 0
 
 
-class NewRule(CallbackData, prefix="rln"):
+class NewRuleCb(CallbackData, prefix="rln"):
     pass
 
 
@@ -79,6 +79,10 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
+def _on_rule(text: str, action: RuleAction, rule_id: int, page: int) -> InlineKeyboardButton:
+    return _button(text, RuleCb(action=action, rule_id=rule_id, page=page))
+
+
 def _short(name: str) -> str:
     return name if len(name) <= MAX_BUTTON_NAME else name[: MAX_BUTTON_NAME - 1] + "…"
 
@@ -93,11 +97,7 @@ def rules_list(
     """One button per rule of the page, ◀ ▶ where there is another page, and "New rule"."""
     builder = InlineKeyboardBuilder()
     for rule in rules:
-        builder.row(
-            _button(
-                rule_button_text(rule), RuleCb(action=RuleAction.OPEN, rule_id=rule.id, page=page)
-            )
-        )
+        builder.row(_on_rule(rule_button_text(rule), RuleAction.OPEN, rule.id, page))
     nav = []
     if has_previous:
         nav.append(_button("◀ Previous", RulesPage(page=page - 1)))
@@ -105,34 +105,34 @@ def rules_list(
         nav.append(_button("Next ▶", RulesPage(page=page + 1)))
     if nav:
         builder.row(*nav)
-    builder.row(_button("➕ New rule", NewRule()))
+    builder.row(_button("➕ New rule", NewRuleCb()))
     return builder.as_markup()
 
 
 def rule_card(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
-    def act(action: RuleAction) -> RuleCb:
-        return RuleCb(action=action, rule_id=rule.id, page=page)
+    def act(text: str, action: RuleAction) -> InlineKeyboardButton:
+        return _on_rule(text, action, rule.id, page)
 
-    pause = (
-        _button("⏸ Pause", act(RuleAction.PAUSE))
-        if rule.active
-        else _button("▶ Resume", act(RuleAction.RESUME))
-    )
+    pause = act("⏸ Pause", RuleAction.PAUSE) if rule.active else act("▶ Resume", RuleAction.RESUME)
     review = (
-        _button("👁 Review: on", act(RuleAction.REVIEW_OFF))
+        act("👁 Review: on", RuleAction.REVIEW_OFF)
         if rule.review
-        else _button("👁 Review: off", act(RuleAction.REVIEW_ON))
+        else act("👁 Review: off", RuleAction.REVIEW_ON)
     )
     builder = InlineKeyboardBuilder()
     builder.row(pause, review)
-    builder.row(_button("🧪 Test", act(RuleAction.TEST)), _button("✏️ Edit", act(RuleAction.EDIT)))
-    builder.row(_button("🗑 Delete", act(RuleAction.DELETE)))
+    builder.row(act("🧪 Test", RuleAction.TEST), act("✏️ Edit", RuleAction.EDIT))
+    builder.row(act("🗑 Delete", RuleAction.DELETE))
     builder.row(_button("« Back to list", RulesPage(page=page)))
     return builder.as_markup()
 
 
 def _back_to_rule(rule_id: int, page: int) -> InlineKeyboardButton:
-    return _button("« Back to rule", RuleCb(action=RuleAction.OPEN, rule_id=rule_id, page=page))
+    return _on_rule("« Back to rule", RuleAction.OPEN, rule_id, page)
+
+
+def _rows(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=list(rows))
 
 
 def edit_sections(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
@@ -148,29 +148,22 @@ def edit_sections(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
 
 
 def delete_confirmation(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.row(
-        _button("🗑 Yes, delete", RuleCb(action=RuleAction.DELETE_YES, rule_id=rule_id, page=page)),
-        _button("No, keep it", RuleCb(action=RuleAction.OPEN, rule_id=rule_id, page=page)),
+    return _rows(
+        [
+            _on_rule("🗑 Yes, delete", RuleAction.DELETE_YES, rule_id, page),
+            _on_rule("No, keep it", RuleAction.OPEN, rule_id, page),
+        ]
     )
-    return builder.as_markup()
 
 
 def sample_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.row(
-        _button(
-            "📥 Use the last post", RuleCb(action=RuleAction.LAST_POST, rule_id=rule_id, page=page)
-        )
+    return _rows(
+        [_on_rule("📥 Use the last post", RuleAction.LAST_POST, rule_id, page)],
+        [_back_to_rule(rule_id, page)],
     )
-    builder.row(_back_to_rule(rule_id, page))
-    return builder.as_markup()
 
 
 def sample_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.row(
-        _button("🧪 Test again", RuleCb(action=RuleAction.TEST, rule_id=rule_id, page=page)),
-        _back_to_rule(rule_id, page),
+    return _rows(
+        [_on_rule("🧪 Test again", RuleAction.TEST, rule_id, page), _back_to_rule(rule_id, page)]
     )
-    return builder.as_markup()

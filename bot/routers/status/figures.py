@@ -1,8 +1,8 @@
 """/status figures: gathered from the running services and the outbox, rendered as one message.
 
 ``gather_status`` reads; ``render_status`` is a pure function of the gathered ``StatusReport``
-(HTML, always under Telegram's 4096 characters); ``retry_dead`` and ``drop_dead`` act on a dead
-delivery and say whether it was still dead.
+(HTML, always under Telegram's 4096 characters). Retrying or dropping a dead delivery is the
+outbox's (``Outbox.retry_dead`` / ``Outbox.drop_dead``).
 
 The last errors come from the outbox rather than from the alerts: every dyno writes there, so the
 leader that answers /status sees the errors of the whole cluster.
@@ -10,16 +10,15 @@ leader that answers /status sees the errors of the whole cluster.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiogram.utils.text_decorations import html_decoration as html
 from tortoise import connections
 from tortoise.expressions import Q
 
-from bot.forwarding.delivery.outbox import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
+from bot.forwarding.html import clip_escaped
 from models import Delivery
+from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -144,40 +143,7 @@ def _dead_item(services: Services, row: dict[str, Any]) -> DeadItem:
     )
 
 
-async def retry_dead(delivery_id: int, *, now: float | None = None) -> bool:
-    """Send a dead delivery again from scratch; False when it is no longer dead."""
-    updated = await Delivery.filter(id=delivery_id, status=DEAD).update(
-        status=PENDING,
-        attempts=0,
-        due_at=time.time() if now is None else now,
-        finished_at=None,
-        lease_until=None,
-        claimed_by=None,
-    )
-    return bool(updated)
-
-
-async def drop_dead(delivery_id: int, *, now: float | None = None) -> bool:
-    """Give up on a dead delivery for good; False when it is no longer dead."""
-    updated = await Delivery.filter(id=delivery_id, status=DEAD).update(
-        status=SKIPPED, finished_at=time.time() if now is None else now
-    )
-    return bool(updated)
-
-
 # -- rendering ----------------------------------------------------------------------------------
-
-
-def clip(text: str, cap: int) -> str:
-    """``text`` escaped for HTML, on one line, cut so that the escaped form fits in ``cap``."""
-    text = " ".join(text.split())
-    escaped = html.quote(text)
-    if len(escaped) <= cap:
-        return escaped
-    text = text[: cap - 1]  # escaping never shortens
-    while text and len(html.quote(text)) > cap - 1:
-        text = text[:-1]
-    return html.quote(text) + "…"
 
 
 def _depth_line(depth: dict[str, int]) -> str:
@@ -197,19 +163,21 @@ def _ai_line(ai: AiFigures | None) -> str:
 def _dead_line(item: DeadItem) -> str:
     rule = f"rule #{item.rule_id}"
     if item.rule_name:
-        rule += f" {clip(item.rule_name, NAME_CAP)}"
+        rule += f" {clip_escaped(item.rule_name, NAME_CAP)}"
     dest = f"<code>{item.dest_chat_id}</code>"
     if item.dest_title:
-        dest = f"{clip(item.dest_title, TITLE_CAP)} ({dest})"
-    return f"#{item.id} · {rule} → {dest}\n   {clip(item.error or 'no reason recorded', ERROR_CAP)}"
+        dest = f"{clip_escaped(item.dest_title, TITLE_CAP)} ({dest})"
+    return f"#{item.id} · {rule} → {dest}\n   {clip_escaped(item.error or 'no reason recorded', ERROR_CAP)}"
 
 
 def render_status(report: StatusReport) -> str:
     """The /status message, HTML, shorter than Telegram's 4096 characters."""
-    me = f"<code>{clip(report.process, PROCESS_CAP)}</code>"
+    me = f"<code>{clip_escaped(report.process, PROCESS_CAP)}</code>"
     polling = f"this process ({me})" if report.leader else f"another process (this is {me})"
     others = report.other_processes
-    seen = ", ".join(f"<code>{clip(p, PROCESS_CAP)}</code>" for p in others[:PROCESSES_SHOWN])
+    seen = ", ".join(
+        f"<code>{clip_escaped(p, PROCESS_CAP)}</code>" for p in others[:PROCESSES_SHOWN]
+    )
     if len(others) > PROCESSES_SHOWN:
         seen += f" … and {len(others) - PROCESSES_SHOWN} more"
     lines = [
@@ -224,7 +192,7 @@ def render_status(report: StatusReport) -> str:
         "",
         "<b>Last errors</b>",
     ]
-    lines += [f"• {clip(e, ERROR_CAP)}" for e in report.errors] or ["none"]
+    lines += [f"• {clip_escaped(e, ERROR_CAP)}" for e in report.errors] or ["none"]
     lines += ["", f"<b>Dead deliveries</b>: {report.dead_total}"]
     if report.dead:
         lines += [_dead_line(item) for item in report.dead]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, MagicData
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.routers.status.figures import drop_dead, gather_status, render_status, retry_dead
+from bot.routers.status.figures import gather_status, render_status
 from bot.routers.status.keyboards import StatusAction, StatusCb, status_keyboard
+from bot.routers.ui import edit_or_send
 from bot.runtime.access import Role
 from bot.runtime.logging import get_logger
 
@@ -45,39 +45,25 @@ async def status_button(
 ) -> None:
     action, delivery_id = callback_data.action, callback_data.delivery_id
     if action is StatusAction.RETRY:
-        if await retry_dead(delivery_id):
+        if await services.outbox.retry_dead(delivery_id):
             services.workers.wake()
             log.info("dead_delivery_retried", delivery_id=delivery_id)
             callback_answer.text = f"Delivery #{delivery_id} goes out again now."
         else:
             callback_answer.text = NO_LONGER_DEAD
     elif action is StatusAction.DROP:
-        if await drop_dead(delivery_id):
+        if await services.outbox.drop_dead(delivery_id):
             log.info("dead_delivery_dropped", delivery_id=delivery_id)
             callback_answer.text = f"Delivery #{delivery_id} dropped."
         else:
             callback_answer.text = NO_LONGER_DEAD
     else:
         callback_answer.text = "Refreshed."
-    await _refresh(query, services)
+    await edit_or_send(query, *await _view(services))
 
 
 async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     callback_answer.text = OUT_OF_DATE
-
-
-async def _refresh(query: CallbackQuery, services: Services) -> None:
-    text, markup = await _view(services)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramAPIError as error:
-            if "message is not modified" in error.message:
-                return
-            log.info("status_edit_failed", error=error.message)
-    if query.bot is not None:  # the message is too old to edit: send the status anew
-        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
 def make_router() -> Router:

@@ -1,38 +1,42 @@
-"""Wizard navigation: the states, what each step shows, and moving between steps.
+"""What the wizard's steps share: the states, the callback data, the common buttons, and moving
+between steps (show, advance, back, the rule card's way in).
 
-State lives in the FSM storage (the database), so a half-done wizard survives a restart. The rule
-card's "edit a section" enters the same steps with the rule's current values (``enter_edit``).
+State lives in the FSM storage (the database), so a half-done wizard survives a restart. Each step
+module registers the screen of its states with :func:`screen`; :func:`show` sends it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
-from aiogram import F
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.forwarding.rules.index import RuleView
-from bot.routers.wizard import render
-from bot.routers.wizard.keyboards import (
-    chat_picker,
-    confirm_keyboard,
-    filters_keyboard,
-    mode_keyboard,
-    name_keyboard,
-    preview_keyboard,
-    steps_keyboard,
-)
+
+DONE, BACK, CANCEL = "✅ Done", "⬅ Back", "✖ Cancel"
+OVER = "This wizard is over. Send /newrule to start again."
 
 # Another command typed in the middle of the wizard goes to its feature (/newrule restarts).
 NOT_A_COMMAND = ~F.text.startswith("/") | F.text.startswith("/newrule")
 
-MAX_CHATS = 50  # per list, as the rules service allows
-MAX_STEPS = 20
 
-
-class NewRule(StatesGroup):
+class RuleWizard(StatesGroup):
     sources = State()
     destinations = State()
     mode = State()
@@ -48,45 +52,33 @@ class NewRule(StatesGroup):
 
 
 ORDER = [
-    NewRule.sources,
-    NewRule.destinations,
-    NewRule.mode,
-    NewRule.filters,
-    NewRule.steps,
-    NewRule.preview,
-    NewRule.name,
-    NewRule.confirm,
+    RuleWizard.sources,
+    RuleWizard.destinations,
+    RuleWizard.mode,
+    RuleWizard.filters,
+    RuleWizard.steps,
+    RuleWizard.preview,
+    RuleWizard.name,
+    RuleWizard.confirm,
 ]
 # Sub-steps go back to the menu they came from.
 PARENT = {
-    NewRule.filter_input.state: NewRule.filters,
-    NewRule.media.state: NewRule.filters,
-    NewRule.step_choice.state: NewRule.steps,
-    NewRule.step_input.state: NewRule.steps,
+    RuleWizard.filter_input.state: RuleWizard.filters,
+    RuleWizard.media.state: RuleWizard.filters,
+    RuleWizard.step_choice.state: RuleWizard.steps,
+    RuleWizard.step_input.state: RuleWizard.steps,
 }
 SECTION_STATE = {
-    "sources": NewRule.sources,
-    "destinations": NewRule.destinations,
-    "mode": NewRule.mode,
-    "filters": NewRule.filters,
-    "steps": NewRule.steps,
-    "name": NewRule.name,
-    "edits": NewRule.confirm,
-    "ai_failure": NewRule.confirm,
+    "sources": RuleWizard.sources,
+    "destinations": RuleWizard.destinations,
+    "mode": RuleWizard.mode,
+    "filters": RuleWizard.filters,
+    "steps": RuleWizard.steps,
+    "name": RuleWizard.name,
+    "edits": RuleWizard.confirm,
+    "ai_failure": RuleWizard.confirm,
 }
 SECTIONS = tuple(SECTION_STATE)  # what the rule card's Edit offers
-
-RULE_FIELDS = (
-    "name",
-    "sources",
-    "destinations",
-    "mode",
-    "filters",
-    "steps",
-    "edit_policy",
-    "review",
-    "ai_failure",
-)
 
 
 def fresh() -> dict[str, Any]:
@@ -105,60 +97,186 @@ def fresh() -> dict[str, Any]:
     }
 
 
-# -- entering steps ----------------------------------------------------------------------------
+def editing(data: dict[str, Any]) -> bool:
+    """True when the wizard edits one section of an existing rule."""
+    return data.get("edit_rule_id") is not None
+
+
+# -- callback data and the common buttons ------------------------------------------------------
+
+
+class WizardCb(CallbackData, prefix="wz"):
+    action: str
+    value: str = ""
+
+
+def button(text: str, action: str, value: str | int = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=WizardCb(action=action, value=str(value)).pack()
+    )
+
+
+def nav_row(
+    *, back: bool = True, next_label: str | None = "Continue ➡"
+) -> list[InlineKeyboardButton]:
+    row = []
+    if back:
+        row.append(button(BACK, "back"))
+    if next_label:
+        row.append(button(next_label, "next"))
+    row.append(button(CANCEL, "cancel"))
+    return row
+
+
+def input_keyboard() -> InlineKeyboardMarkup:
+    """Under a question answered by typing: Back and Cancel."""
+    return InlineKeyboardMarkup(inline_keyboard=[[button(BACK, "back"), button(CANCEL, "cancel")]])
+
+
+def next_in_cycle(options: dict[str, str] | tuple[Any, ...], current: Any) -> Any:
+    keys = list(options)
+    return keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+
+
+def on_button(
+    router: Router, handler: Callable[..., Awaitable[None]], state: State, *actions: str
+) -> None:
+    """Register ``handler`` for the wizard buttons ``actions`` in ``state`` (the pressed message
+    is passed as ``message``)."""
+    router.callback_query.register(
+        handler, state, WizardCb.filter(F.action.in_(set(actions))), F.message.as_("message")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A wizard button pressed: which one, the message it is under, the wizard's state, and the
+    answer to the press."""
+
+    action: str
+    value: str
+    message: Message
+    state: FSMContext
+    answer: CallbackAnswer
+
+    def note(self, text: str) -> None:
+        """A short notice on the answer."""
+        self.answer.text = text
+
+    def refuse(self, problem: str) -> None:
+        """Say why the button did nothing, in an alert (Telegram shows up to 200 characters)."""
+        self.answer.text, self.answer.show_alert = problem[:190], True
+
+    async def redraw(self, target: State) -> None:
+        """:func:`redraw` in place of the pressed message."""
+        await redraw(target, self.message, self.state)
+
+
+def on_press(
+    router: Router, handler: Callable[[Press], Awaitable[None]], step: State, *actions: str
+) -> None:
+    """Register ``handler`` for the wizard buttons ``actions`` in ``step``; it is given the
+    :class:`Press`."""
+
+    async def pressed(
+        query: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        callback_data: WizardCb,
+        state: FSMContext,
+        message: Message,
+    ) -> None:
+        press = Press(callback_data.action, callback_data.value, message, state, callback_answer)
+        await handler(press)
+
+    on_button(router, pressed, step, *actions)
+
+
+async def buttons_expected(message: Message) -> None:
+    """A message where the step is answered with its buttons: a hint, the step stays."""
+    await message.answer("Use the buttons of the last message, or ✖ Cancel (/cancel).")
+
+
+def step_router(name: str, *, buttons_only: tuple[State, ...] = ()) -> Router:
+    """A router of wizard steps: private chats, other commands left to their features; a message
+    in one of the ``buttons_only`` states gets a hint (:func:`buttons_expected`)."""
+    router = Router(name=name)
+    router.message.filter(F.chat.type == "private", NOT_A_COMMAND)
+    if buttons_only:
+        router.message.register(buttons_expected, StateFilter(*buttons_only))
+    return router
+
+
+# -- screens and moving between them -----------------------------------------------------------
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+ScreenOf = Callable[[dict[str, Any]], tuple[str, Markup]]
+SCREENS: dict[str, ScreenOf] = {}
+
+
+def screen(state: State) -> Callable[[ScreenOf], ScreenOf]:
+    """Declare the prompt and keyboard of ``state`` (a function of the wizard's data)."""
+
+    def register(build: ScreenOf) -> ScreenOf:
+        SCREENS[str(state.state)] = build
+        return build
+
+    return register
 
 
 async def show(target: State, message: Message, state: FSMContext) -> None:
     """Set ``target`` and send its prompt with its keyboard."""
     await state.set_state(target)
-    data = await state.get_data()
-    editing = data.get("edit_rule_id") is not None
-    if target == NewRule.sources:
-        await message.answer(render.sources_prompt(data["sources"]), reply_markup=chat_picker(True))
-    elif target == NewRule.destinations:
-        await message.answer(
-            render.destinations_prompt(data["destinations"]), reply_markup=chat_picker(False)
-        )
-    elif target == NewRule.mode:
-        await message.answer(render.MODE_PROMPT, reply_markup=mode_keyboard())
-    elif target == NewRule.filters:
-        await message.answer(
-            render.filters_prompt(data["filters"]), reply_markup=filters_keyboard(data["filters"])
-        )
-    elif target == NewRule.steps:
-        forward = data["mode"] == "forward"
-        await message.answer(
-            render.steps_prompt(data["steps"], forward),
-            reply_markup=steps_keyboard(data["steps"], forward),
-        )
-    elif target == NewRule.preview:
-        await message.answer(render.PREVIEW_PROMPT, reply_markup=preview_keyboard())
-    elif target == NewRule.name:
-        suggestion = data.get("name") or render.suggested_name(data)
-        await message.answer(render.name_prompt(suggestion), reply_markup=name_keyboard(suggestion))
-    elif target == NewRule.confirm:
-        await message.answer(
-            render.summary(data, editing), reply_markup=confirm_keyboard(data, editing)
-        )
+    text, markup = SCREENS[str(target.state)](await state.get_data())
+    await message.answer(text, reply_markup=markup)
+
+
+async def redraw(target: State, message: Message, state: FSMContext) -> None:
+    """Set ``target`` and put its screen in place of ``message`` (inline keyboards only)."""
+    await state.set_state(target)
+    text, markup = SCREENS[str(target.state)](await state.get_data())
+    assert isinstance(markup, InlineKeyboardMarkup)
+    await message.edit_text(text, reply_markup=markup)
 
 
 async def advance(current: State, message: Message, state: FSMContext) -> None:
     """The next step; when editing one section of a rule, the confirmation."""
-    data = await state.get_data()
-    if data.get("edit_rule_id") is not None:
-        await show(NewRule.confirm, message, state)
+    if editing(await state.get_data()):
+        await show(RuleWizard.confirm, message, state)
         return
-    following = ORDER[ORDER.index(current) + 1]
-    await show(following, message, state)
+    await show(ORDER[ORDER.index(current) + 1], message, state)
+
+
+def on_continue(router: Router, step: State) -> None:
+    """Continue ➡ in ``step``: its buttons go, the next step comes."""
+
+    async def continue_(query: CallbackQuery, state: FSMContext, message: Message) -> None:
+        await message.edit_reply_markup(reply_markup=None)
+        await advance(step, message, state)
+
+    on_button(router, continue_, step, "next")
+
+
+async def take_typed(
+    message: Message, state: FSMContext, menu: State, take: Callable[[str], Awaitable[str | None]]
+) -> None:
+    """A value typed for a sub-step: ``take`` stores it and says what is wrong with it (or raises
+    ValueError); then back to ``menu``. What is wrong is answered with ❌ and the sub-step stays."""
+    try:
+        problem = await take(message.text or "")
+    except ValueError as error:
+        problem = str(error)
+    if problem:
+        await message.answer(f"❌ {escape(problem)}")
+        return
+    await show(menu, message, state)
 
 
 async def go_back(message: Message, state: FSMContext) -> None:
     current = await state.get_state()
-    data = await state.get_data()
     if current in PARENT:
         await show(PARENT[current], message, state)
         return
-    if data.get("edit_rule_id") is not None:
+    if editing(await state.get_data()):
         await state.clear()
         await message.answer("Edit abandoned: nothing changed.", reply_markup=ReplyKeyboardRemove())
         return
@@ -169,7 +287,7 @@ async def go_back(message: Message, state: FSMContext) -> None:
     await show(ORDER[position - 1], message, state)
 
 
-async def enter_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, section: str) -> None:
+async def start_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, section: str) -> None:
     """The rule card's Edit: this section of the wizard with the rule's current values."""
     assert isinstance(query.message, Message)
     data = fresh()
@@ -187,4 +305,4 @@ async def enter_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, se
         edit_section=section,
     )
     await state.set_data(data)
-    await show(SECTION_STATE.get(section, NewRule.confirm), query.message, state)
+    await show(SECTION_STATE.get(section, RuleWizard.confirm), query.message, state)

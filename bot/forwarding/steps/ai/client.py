@@ -17,10 +17,7 @@ Decisions:
   401/403 (a bad or revoked key) are AiUnavailable without retry: it is an outage of the whole
   deployment the owner must fix, not something wrong with one post. Other 4xx (and 413, a request
   above the token budget) are AiRejected at once.
-* Pacing: the ``x-ratelimit-*`` headers of every answer (errors too) are remembered; the counts
-  are spent locally per request sent, so when no request (or not enough tokens for the next
-  request's prompt) is left, calls wait for the reset instead of earning a 429. On Groq the
-  request headers count the daily quota, so a reset farther than ``max_wait`` fails fast too.
+* Pacing from the ``x-ratelimit-*`` headers: see ``pacing``. Cache and single flight: ``flights``.
 * Reasoning models: gpt-oss gets ``reasoning_effort="low"`` and ``include_reasoning=False``;
   qwen3 accepts only ``none``/``default`` as effort on Groq, so it gets ``reasoning_effort="none"``
   and ``reasoning_format="hidden"`` (mutually exclusive with include_reasoning). Only
@@ -28,9 +25,6 @@ Decisions:
 * An answer cut by ``finish_reason="length"`` or empty is retried once with twice the budget
   (that extra request is on top of ``max_attempts``), then AiRejected. An AI filter's answer cut
   after its yes or no is kept.
-* Answers are cached (LRU) by (fingerprint(step, model), post); identical concurrent runs share
-  one flight. The flight runs in its own task, so a caller that is cancelled does not cancel it for
-  the others; a failed flight is not cached.
 * Without an API key every run raises AiUnavailable("no GROQ_API_KEY"); that is configuration, not
   an outage: no outage callback, ``down`` stays False, ``configured`` is False.
 * Counters for /status: ``calls`` (requests sent), ``failures`` (requests that failed),
@@ -40,25 +34,19 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import re
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import groq
 
-from bot.forwarding.steps.prompts import (
-    AiFilter,
-    AiStep,
-    Summarize,
-    build_messages,
-    fingerprint,
-    parse_yes_no,
-)
+from bot.forwarding.steps.ai.errors import AiAnswer, AiRejected, AiUnavailable
+from bot.forwarding.steps.ai.flights import Flights
+from bot.forwarding.steps.ai.pacing import Pacer, TooLong, retry_after
+from bot.forwarding.steps.prompts import AiStep, build_messages, fingerprint, parse_yes_no
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -69,34 +57,7 @@ MAX_RETRY_BUDGET = 16384  # ... and of the one retry after a truncated answer
 REASONING_ROOM = 1024
 DEFAULT_BACKOFF = (0.5, 1.0, 2.0)
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
-_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _THINK = re.compile(r"^\s*<think>.*?(?:</think>\s*|$)", re.DOTALL | re.IGNORECASE)
-
-
-class AiError(Exception):
-    """An AI step could not produce an answer; ``reason`` is one line for the owner and the log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class AiUnavailable(AiError):
-    """Groq is unreachable, down or out of quota (after bounded retries), or not configured."""
-
-
-class AiRejected(AiError):
-    """Groq answered, but this post cannot be transformed as configured."""
-
-
-@dataclass(frozen=True)
-class AiAnswer:
-    text: str
-    model: str
-    cached: bool
-    prompt_tokens: int
-    completion_tokens: int
 
 
 class _Failed(Exception):
@@ -117,43 +78,25 @@ class _Reply:
     completion_tokens: int
 
 
-def parse_duration(value: str | None) -> float | None:
-    """Seconds in Groq's (Go's) duration format: "2m59.56s", "7.66s", "450ms"; None if not one."""
-    if not value:
-        return None
-    text = value.strip()
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        try:
-            return max(0.0, float(text))  # a bare number of seconds
-        except ValueError:
-            return None
-    return sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One chat completion to ask for: ``budget`` caps the answer's tokens, ``estimate`` is the
+    prompt's (for pacing)."""
 
+    model: str
+    messages: list[dict[str, str]]
+    budget: int
+    estimate: int
+    temperature: float
 
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from ``retry-after-ms`` (preferred, as the SDK does) or ``retry-after``."""
-    for name, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) * scale
-        except ValueError:
-            continue
-        if math.isfinite(seconds) and seconds >= 0:
-            return seconds
-    return None
+    def params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": cast(Any, self.messages),
+            "max_completion_tokens": self.budget,
+            "temperature": self.temperature,
+            **reasoning_params(self.model),
+        }
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -176,13 +119,7 @@ def estimate_tokens(text: str) -> int:
 
 def completion_budget(step: AiStep, post_html: str, model: str) -> int:
     """``max_completion_tokens`` for a first attempt: the answer's likely size plus room."""
-    post = estimate_tokens(post_html)
-    if isinstance(step, AiFilter):
-        need = 32
-    elif isinstance(step, Summarize):
-        need = min(2 * post + 256, step.max_chars // 2 + 128)
-    else:
-        need = 2 * post + 256
+    need = step.answer_tokens(estimate_tokens(post_html))
     if is_reasoning_model(model):
         need += REASONING_ROOM
     return min(need, MAX_BUDGET)
@@ -236,7 +173,6 @@ class AiClient:
         self.default_model = default_model
         self.timeout = timeout
         self.max_attempts = max_attempts
-        self.cache_size = cache_size
         self.backoff = tuple(backoff) or DEFAULT_BACKOFF
         self.max_wait = max_wait
         self._key = api_key or None
@@ -249,21 +185,13 @@ class AiClient:
                 api_key=self._key, base_url=base_url, max_retries=0, timeout=timeout
             )
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._cache: OrderedDict[tuple[str, str], AiAnswer] = OrderedDict()
-        self._flights: dict[tuple[str, str], asyncio.Task[AiAnswer]] = {}
+        self._flights = Flights(cache_size)
+        self._pacer = Pacer(clock)
         self._closed = False
-        # pacing: what the last answer said, spent locally per request sent
-        self._pause_until = 0.0
-        self._requests_left: int | None = None
-        self._requests_reset_at = 0.0
-        self._tokens_left: int | None = None
-        self._tokens_reset_at = 0.0
-        # outage
         self._down = False
         self._down_since = 0.0
         self.calls = 0
         self.failures = 0
-        self.cache_hits = 0
 
     @property
     def configured(self) -> bool:
@@ -274,7 +202,9 @@ class AiClient:
         """True from the first AiUnavailable after a success until the next success."""
         return self._down
 
-    # -- public ---------------------------------------------------------------------------------
+    @property
+    def cache_hits(self) -> int:
+        return self._flights.hits
 
     async def run(self, step: AiStep, post_html: str, *, model: str | None = None) -> AiAnswer:
         """Apply ``step`` to ``post_html`` (Telegram HTML); see the module doc for the errors."""
@@ -282,95 +212,60 @@ class AiClient:
             raise AiUnavailable("no GROQ_API_KEY")
         if self._closed:
             raise AiUnavailable("the AI client is closed")
-        model = model or self.default_model
-        key = (fingerprint(step, model), post_html)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            self.cache_hits += 1
-            return replace(hit, cached=True)
-        flight = self._flights.get(key)
-        if flight is not None:
-            self.cache_hits += 1
-            answer = await asyncio.shield(flight)
-            return replace(answer, cached=True)
-        flight = asyncio.ensure_future(self._fly(key, step, post_html, model))
-        self._flights[key] = flight
-        flight.add_done_callback(lambda done: self._landed(key, done))
-        return await asyncio.shield(flight)
+        chosen = model or self.default_model
+        key = (fingerprint(step, chosen), post_html)
+        return await self._flights.answer(key, lambda: self._fly(step, post_html, chosen))
 
     async def close(self) -> None:
         """Cancel flights in progress and close the HTTP client. Idempotent."""
         self._closed = True
-        flights = list(self._flights.values())
-        for flight in flights:
-            flight.cancel()
-        if flights:
-            await asyncio.gather(*flights, return_exceptions=True)
+        await self._flights.cancel()
         if self._sdk is not None:
             await self._sdk.close()
 
-    # -- one flight -----------------------------------------------------------------------------
-
-    def _landed(self, key: tuple[str, str], flight: asyncio.Task[AiAnswer]) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
-        if not flight.cancelled():
-            flight.exception()  # retrieved here, so a flight nobody awaits any more stays quiet
-
-    async def _fly(
-        self, key: tuple[str, str], step: AiStep, post_html: str, model: str
-    ) -> AiAnswer:
+    async def _fly(self, step: AiStep, post_html: str, model: str) -> AiAnswer:
         messages = build_messages(step, post_html)
-        budget = completion_budget(step, post_html, model)
-        estimate = sum(estimate_tokens(m["content"]) for m in messages)
-        temperature = 0.0 if isinstance(step, AiFilter) else 0.3
+        request = _Request(
+            model=model,
+            messages=messages,
+            budget=completion_budget(step, post_html, model),
+            estimate=sum(estimate_tokens(m["content"]) for m in messages),
+            temperature=0.0 if step.verdict else 0.3,
+        )
         grown = False
         while True:
             try:
-                reply = await self._request(model, messages, budget, estimate, temperature)
+                reply = await self._request(request)
             except AiUnavailable as exc:
                 await self._outage_started(exc.reason)
                 raise
             await self._outage_ended()
             text = strip_reasoning(reply.text).strip()
             truncated = reply.finish_reason == "length"
-            if truncated and isinstance(step, AiFilter) and parse_yes_no(text) is not None:
+            if truncated and step.verdict and parse_yes_no(text) is not None:
                 truncated = False  # the verdict came first; the rest is only an explanation
             if truncated or not text:
-                bigger = min(budget * 2, MAX_RETRY_BUDGET)
-                if not grown and bigger > budget:
-                    grown, budget = True, bigger
-                    log.info("groq_answer_truncated", model=model, budget=budget)
+                bigger = min(request.budget * 2, MAX_RETRY_BUDGET)
+                if not grown and bigger > request.budget:
+                    grown, request = True, replace(request, budget=bigger)
+                    log.info("groq_answer_truncated", model=model, budget=bigger)
                     continue
                 reason = "answer too long" if truncated else "empty answer"
                 log.warning("groq_rejected", model=model, reason=reason)
                 raise AiRejected(reason)
-            answer = AiAnswer(
+            return AiAnswer(
                 text=text,
                 model=model,
                 cached=False,
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
             )
-            if self.cache_size > 0:
-                self._cache[key] = answer
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
-            return answer
 
-    async def _request(
-        self,
-        model: str,
-        messages: list[dict[str, str]],
-        budget: int,
-        estimate: int,
-        temperature: float,
-    ) -> _Reply:
+    async def _request(self, request: _Request) -> _Reply:
         failed: _Failed | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return await self._send(model, messages, budget, estimate, temperature)
+                return await self._send(request)
             except _Failed as exc:
                 failed = exc
             if not failed.retry or attempt >= self.max_attempts:
@@ -378,7 +273,7 @@ class AiClient:
             wait = failed.wait if failed.wait is not None else self._backoff(attempt)
             log.warning(
                 "groq_retry",
-                model=model,
+                model=request.model,
                 attempt=attempt,
                 wait_s=round(wait, 3),
                 reason=failed.reason,
@@ -391,36 +286,22 @@ class AiClient:
         base = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
         return base * random.uniform(0.75, 1.25)
 
-    async def _send(
-        self,
-        model: str,
-        messages: list[dict[str, str]],
-        budget: int,
-        estimate: int,
-        temperature: float,
-    ) -> _Reply:
+    async def _send(self, request: _Request) -> _Reply:
         assert self._sdk is not None
         async with self._semaphore:
-            await self._pace(estimate)
-            self.calls += 1
-            if self._requests_left is not None:
-                self._requests_left -= 1
-            if self._tokens_left is not None:
-                self._tokens_left -= estimate
-            create = self._sdk.chat.completions.with_raw_response.create
-            params: dict[str, Any] = {
-                "model": model,
-                "messages": cast(Any, messages),
-                "max_completion_tokens": budget,
-                "temperature": temperature,
-                **reasoning_params(model),
-            }
             try:
-                raw = await asyncio.wait_for(create(**params), self.timeout + 5.0)
+                await self._pacer.pace(request.estimate, self.max_wait)
+            except TooLong as exc:
+                raise _Failed(str(exc), retry=False) from None
+            self.calls += 1
+            self._pacer.spend(request.estimate)
+            create = self._sdk.chat.completions.with_raw_response.create
+            try:
+                raw = await asyncio.wait_for(create(**request.params()), self.timeout + 5.0)
                 completion = await raw.parse()
             except groq.APIStatusError as exc:
                 self.failures += 1
-                self._note_limits(exc.response.headers)
+                self._pacer.note(exc.response.headers)
                 raise self._classify(exc) from None
             except (groq.APITimeoutError, asyncio.TimeoutError):
                 self.failures += 1
@@ -431,7 +312,7 @@ class AiClient:
             except groq.APIError as exc:  # e.g. an answer that does not parse
                 self.failures += 1
                 raise _Failed(f"Groq sent an unusable answer ({type(exc).__name__})") from None
-            self._note_limits(raw.headers)
+            self._pacer.note(raw.headers)
         if not completion.choices:
             return _Reply("", "stop", 0, 0)
         choice = completion.choices[0]
@@ -452,7 +333,7 @@ class AiClient:
             wait = retry_after(headers)
             if wait is None:
                 wait = self._backoff(1)
-            self._pause_until = max(self._pause_until, self._clock() + wait)
+            self._pacer.pause(wait)
             if wait > self.max_wait:
                 return _Failed(f"{reason} (retry in {wait:.0f} s)", retry=False)
             return _Failed(reason, wait=wait)
@@ -466,58 +347,12 @@ class AiClient:
         log.warning("groq_rejected", status=status, reason=reason)
         return AiRejected(reason)
 
-    # -- pacing ---------------------------------------------------------------------------------
-
-    def _note_limits(self, headers: Mapping[str, str]) -> None:
-        now = self._clock()
-        requests = _int_header(headers, "x-ratelimit-remaining-requests")
-        if requests is not None:
-            self._requests_left = requests
-            self._requests_reset_at = now + (
-                parse_duration(headers.get("x-ratelimit-reset-requests")) or 0.0
-            )
-        tokens = _int_header(headers, "x-ratelimit-remaining-tokens")
-        if tokens is not None:
-            self._tokens_left = tokens
-            self._tokens_reset_at = now + (
-                parse_duration(headers.get("x-ratelimit-reset-tokens")) or 0.0
-            )
-
-    def _pacing_wait(self, estimate: int) -> float:
-        now = self._clock()
-        wait = self._pause_until - now
-        if self._requests_left is not None and self._requests_left <= 0:
-            if self._requests_reset_at > now:
-                wait = max(wait, self._requests_reset_at - now)
-            else:
-                self._requests_left = None
-        if self._tokens_left is not None and self._tokens_left < estimate:
-            if self._tokens_reset_at > now:
-                wait = max(wait, self._tokens_reset_at - now)
-            else:
-                self._tokens_left = None
-        return wait
-
-    async def _pace(self, estimate: int) -> None:
-        """Wait while Groq's last answers say no request (or not enough tokens) is left."""
-        while (wait := self._pacing_wait(estimate)) > 0:
-            if wait > self.max_wait:
-                raise _Failed(f"Groq rate limit reached; it resets in {wait:.0f} s", retry=False)
-            log.info("groq_paced", wait_s=round(wait, 3))
-            await asyncio.sleep(wait)
-
-    # -- outage ---------------------------------------------------------------------------------
-
     async def _outage_started(self, reason: str) -> None:
         if self._down:
             return
         self._down, self._down_since = True, self._clock()
         log.warning("groq_outage_start", reason=reason)
-        if self._on_outage_start is not None:
-            try:
-                await self._on_outage_start(reason)
-            except Exception:
-                log.exception("groq_outage_callback_failed")
+        await self._notify(self._on_outage_start, reason)
 
     async def _outage_ended(self) -> None:
         if not self._down:
@@ -525,11 +360,15 @@ class AiClient:
         self._down = False
         duration = max(0.0, self._clock() - self._down_since)
         log.info("groq_outage_end", duration_s=round(duration, 1))
-        if self._on_outage_end is not None:
-            try:
-                await self._on_outage_end(duration)
-            except Exception:
-                log.exception("groq_outage_callback_failed")
+        await self._notify(self._on_outage_end, duration)
+
+    async def _notify(self, callback: Callable[[Any], Awaitable[None]] | None, value: Any) -> None:
+        if callback is None:
+            return
+        try:
+            await callback(value)
+        except Exception:
+            log.exception("groq_outage_callback_failed")
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "<redacted>") if self._key else text

@@ -24,6 +24,8 @@ from html.parser import HTMLParser
 import regex
 from aiogram.types import MessageEntity
 
+from bot.forwarding.html.text import utf16_len
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -37,11 +39,6 @@ _CJK_STOP = re.compile(r"[。！？]")  # a sentence ends there even without a f
 _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 _PROTECTED_ENTITIES = frozenset({"pre", "code", "custom_emoji"})
 _PROTECTED_TAGS = frozenset({"pre", "code", "tg-emoji"})
-
-
-def utf16_len(s: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _utf16_offsets(text: str) -> Sequence[int]:

@@ -1,0 +1,99 @@
+"""What a delivery carries from ingest to the sender: the source post's content, typed.
+
+Stored in the ``payload`` JSON column of a delivery, one object shared by every delivery of a
+post. The stored keys are those of the untyped dict this replaced plus ``version``; a payload
+written without ``version`` (before it existed) has the same shape and loads as version 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import MessageEntity
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+VERSION = 1
+
+
+class AlbumItem(BaseModel):
+    """What sendMediaGroup needs to rebuild an album item with a new caption."""
+
+    model_config = ConfigDict(frozen=True)
+    message_id: int
+    kind: str  # photo | video | document | audio
+    file_id: str
+
+
+class Transformed(BaseModel):
+    """The pipeline's result: Telegram HTML, sent instead of the source's text or caption."""
+
+    model_config = ConfigDict(frozen=True)
+    html: str
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int = VERSION
+    text: str = ""  # the text, or the caption of a media (an album's first non-empty one)
+    entities: tuple[MessageEntity, ...] = ()
+    has_media: bool = False
+    media_kinds: tuple[str, ...] = ()
+    reply_to: int | None = None  # the source message this one replies to
+    chat_title: str = ""
+    chat_username: str | None = None
+    date: int = 0  # epoch seconds of the source message
+    items: tuple[AlbumItem, ...] = ()  # an album's items, in message order
+    transformed: Transformed | None = None  # set once the rule's steps ran
+    approved: bool = False  # set when a reviewer let it go
+
+    @classmethod
+    def load(cls, stored: Any) -> Payload:
+        """A payload as the database returns it (a dict, or JSON text from a raw query)."""
+        if isinstance(stored, str):
+            return cls.model_validate_json(stored)
+        return cls.model_validate(stored or {})
+
+    @field_serializer("entities")
+    def _entities(self, entities: tuple[MessageEntity, ...]) -> list[dict[str, Any]]:
+        return [entity.model_dump(mode="json", exclude_none=True) for entity in entities]
+
+    def dump(self) -> dict[str, Any]:
+        """The stored form: ``transformed`` and ``approved`` appear only once they apply."""
+        return self.model_dump(mode="json", exclude=self._not_yet())
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude=self._not_yet())
+
+    def _not_yet(self) -> set[str]:
+        return {
+            name
+            for name, unset in (
+                ("transformed", self.transformed is None),
+                ("approved", not self.approved),
+            )
+            if unset
+        }
+
+    @property
+    def message_entities(self) -> list[MessageEntity] | None:
+        return list(self.entities) or None
+
+    @property
+    def transformed_html(self) -> str | None:
+        return self.transformed.html if self.transformed is not None else None
+
+    def with_html(self, html: str) -> Payload:
+        """The payload once the steps produced ``html``."""
+        return self.model_copy(update={"transformed": Transformed(html=html)})
+
+    def approve(self, html: str | None = None) -> Payload:
+        """Approved by a reviewer, with the text they wrote instead if any."""
+        approved = self.model_copy(update={"approved": True})
+        return approved.with_html(html) if html is not None else approved
+
+    def joined(self, item: Payload) -> Payload:
+        """An album's payload with one more item's; the caption is the first item's that has one."""
+        base = item if not self.text and item.text else self
+        items = sorted((*self.items, *item.items), key=lambda entry: entry.message_id)
+        return base.model_copy(update={"items": tuple(items)})

@@ -1,0 +1,127 @@
+"""The outbox's SQL: claiming the head of each destination chat, and multi-row inserts.
+
+Only the ``Outbox`` runs these statements. A new delivery is a ``NewDelivery``; a post's
+payload, shared by its rows, is serialised once per statement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from bot.forwarding.delivery.payload import Payload
+
+COLUMNS = (
+    "rule_id",
+    "dest_chat_id",
+    "dest_thread_id",
+    "source_chat_id",
+    "unit",
+    "source_message_ids",
+    "kind",
+    "payload",
+    "content_hash",
+    "due_at",
+    "created_at",
+)
+ROWS_PER_STATEMENT = 80  # SQLite allows 999 parameters per statement
+
+
+class NewDelivery(NamedTuple):
+    rule_id: int
+    dest_chat_id: int
+    dest_thread_id: int
+    source_chat_id: int
+    unit: str
+    source_message_ids: list[int]
+    kind: str
+    payload: Payload
+    content_hash: str | None
+    due_at: float
+    created_at: float
+
+
+# A delivery is its chat's head when no earlier unfinished delivery exists for that chat. Written
+# as NOT EXISTS (an index probe per candidate, on the partial indexes of migration 3) rather than
+# a per-chat MIN(id): the plan stays cheap even when Postgres' row estimates are stale after a
+# burst of new deliveries.
+_IS_HEAD = """NOT EXISTS (
+        SELECT 1 FROM deliveries e
+        WHERE e.dest_chat_id = d.dest_chat_id AND e.id < d.id
+          AND e.status IN ('pending', 'in_flight'))"""
+
+CLAIM_PG = f"""
+UPDATE deliveries SET status = 'in_flight', claimed_by = $1, lease_until = $2,
+       attempts = attempts + 1
+WHERE id IN (
+    SELECT d.id FROM deliveries d
+    WHERE d.status = 'pending' AND d.due_at <= $3
+      AND NOT (d.dest_chat_id = ANY($4::bigint[]))
+      AND {_IS_HEAD}
+    ORDER BY d.due_at, d.id
+    LIMIT $5
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING *
+"""
+
+
+def claim_sqlite(excluded: int) -> str:
+    marks = ", ".join("?" * excluded)
+    not_in = f"AND d.dest_chat_id NOT IN ({marks})" if excluded else ""
+    return f"""
+UPDATE deliveries SET status = 'in_flight', claimed_by = ?, lease_until = ?,
+       attempts = attempts + 1
+WHERE id IN (
+    SELECT d.id FROM deliveries d
+    WHERE d.status = 'pending' AND d.due_at <= ? {not_in}
+      AND {_IS_HEAD}
+    ORDER BY d.due_at, d.id
+    LIMIT ?
+)
+RETURNING *
+"""
+
+
+# Postgres: one statement whatever the number of rows (prepared once, one array per column);
+# WITH ORDINALITY keeps the rows, and so their ids, in arrival order.
+INSERT_PG = """
+INSERT INTO deliveries (rule_id, dest_chat_id, dest_thread_id, source_chat_id, unit,
+                        source_message_ids, kind, payload, content_hash, due_at, created_at,
+                        status, attempts)
+SELECT r, dc, dt, sc, u, smi::jsonb, k, p::jsonb, h, da, ca, 'pending', 0
+FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::float8[], $11::float8[])
+     WITH ORDINALITY AS t(r, dc, dt, sc, u, smi, k, p, h, da, ca, n)
+ORDER BY n
+ON CONFLICT (rule_id, dest_chat_id, dest_thread_id, source_chat_id, unit) DO NOTHING
+"""
+
+
+def _values(row: NewDelivery, payloads: dict[int, str]) -> list[Any]:
+    """A row's values as the database takes them; a post's payload, shared by its rows, is
+    serialised once (``payloads`` remembers it by identity for the statement being built)."""
+    values = list(row)
+    values[COLUMNS.index("source_message_ids")] = json.dumps(row.source_message_ids)
+    values[COLUMNS.index("payload")] = payloads.setdefault(id(row.payload), row.payload.to_json())
+    return values
+
+
+def insert_pg_columns(rows: Sequence[NewDelivery]) -> list[list[Any]]:
+    """The parameters of ``INSERT_PG``: one list per column."""
+    payloads: dict[int, str] = {}
+    return [list(column) for column in zip(*(_values(row, payloads) for row in rows), strict=True)]
+
+
+def insert_sqlite(rows: Sequence[NewDelivery]) -> tuple[str, list[Any]]:
+    """SQLite: a multi-row VALUES insert (at most ``ROWS_PER_STATEMENT`` rows)."""
+    payloads: dict[int, str] = {}
+    params = [value for row in rows for value in _values(row, payloads)]
+    marks = ", ".join("?" * len(COLUMNS))
+    groups = ", ".join(f"({marks}, 'pending', 0)" for _ in rows)
+    sql = (
+        f"INSERT INTO deliveries ({', '.join(COLUMNS)}, status, attempts) VALUES {groups} "
+        "ON CONFLICT (rule_id, dest_chat_id, dest_thread_id, source_chat_id, unit) DO NOTHING"
+    )
+    return sql, params

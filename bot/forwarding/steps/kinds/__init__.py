@@ -1,0 +1,1 @@
+"""One module per step kind (or tight family); ``catalogue`` registers them."""

@@ -1,0 +1,92 @@
+"""A rule's card: its settings, its chats, its steps and what the outbox holds for it (HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.forwarding.html import clip
+from bot.forwarding.rules.filters import describe
+from bot.forwarding.rules.index import RuleView
+from bot.forwarding.rules.spec import ChatRef
+from bot.forwarding.steps.catalogue import describe_steps
+from bot.routers.labels import AI_FAILURES, EDIT_POLICIES, MODES
+from bot.routers.rules.texts import esc, fit
+
+MAX_CHATS_SHOWN = 10
+MAX_TITLE = 64
+MAX_LINE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What the outbox holds for a rule."""
+
+    sent_24h: int = 0
+    pending: int = 0  # pending or being sent
+    held: int = 0  # waiting for the rule to resume
+    review: int = 0  # waiting for approval
+    failed_24h: int = 0
+
+
+def chat_line(ref: ChatRef) -> str:
+    title = clip(ref.title, MAX_TITLE)
+    line = (
+        f"• {esc(title)} <code>{ref.chat_id}</code>" if title else f"• <code>{ref.chat_id}</code>"
+    )
+    if ref.thread_id:
+        line += f" · topic {ref.thread_id}"
+    return line
+
+
+def chat_lines(refs: Sequence[ChatRef]) -> list[str]:
+    lines = [chat_line(ref) for ref in refs[:MAX_CHATS_SHOWN]]
+    if len(refs) > MAX_CHATS_SHOWN:
+        lines.append(f"• and {len(refs) - MAX_CHATS_SHOWN} more")
+    return lines
+
+
+def render_card(
+    rule: RuleView,
+    *,
+    paused_reason: str | None = None,
+    counts: Counts | None = None,
+    steps: Sequence[str] | None = None,
+) -> str:
+    """The rule card. ``steps`` are the step descriptions (plain text; described if omitted)."""
+    counts = counts or Counts()
+    if steps is None:
+        steps = describe_steps(rule.steps)
+    if rule.active:
+        state = "▶ active"
+    else:
+        state = "⏸ paused" + (f": {esc(clip(paused_reason, MAX_LINE))}" if paused_reason else "")
+    lines = [f"<b>{esc(rule.name)}</b> · rule #{rule.id}", f"State: {state}", ""]
+    lines += ["<b>Sources</b>", *chat_lines(rule.sources)]
+    lines += ["<b>Destinations</b>", *chat_lines(rule.destinations), ""]
+    lines.append(f"Mode: {MODES.get(rule.mode, esc(rule.mode))}")
+    lines.append(f"Edits: {EDIT_POLICIES.get(rule.edit_policy, esc(rule.edit_policy))}")
+    lines.append(f"If the AI fails: {AI_FAILURES.get(rule.ai_failure, esc(rule.ai_failure))}")
+    if rule.ai_model:
+        lines.append(f"AI model: <code>{esc(rule.ai_model)}</code>")
+    lines.append("Review: " + ("on (you approve each post)" if rule.review else "off"))
+    lines += ["", "<b>Filters</b>"]
+    lines += [f"• {esc(clip(line, MAX_LINE))}" for line in describe(rule.filters)]
+    lines.append("<b>Steps</b>")
+    if steps:
+        lines += [f"{n}. {esc(clip(line, MAX_LINE))}" for n, line in enumerate(steps, 1)]
+    else:
+        lines.append("• None: posts go as they are")
+    lines += ["", counts_line(counts)]
+    return fit(lines)
+
+
+def counts_line(counts: Counts) -> str:
+    parts = [f"{counts.sent_24h} sent in 24 h", f"{counts.pending} pending"]
+    when_any = (
+        (counts.held, "held"),
+        (counts.review, "in review"),
+        (counts.failed_24h, "failed in 24 h"),
+    )
+    parts += [f"{number} {what}" for number, what in when_any if number]
+    return "Deliveries: " + " · ".join(parts)

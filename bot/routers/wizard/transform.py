@@ -1,0 +1,199 @@
+"""Wizard step 5: the transform steps, added from the catalogue's buttons, reordered, removed.
+
+Adding a step asks what its kind declares (``bot.forwarding.steps.catalogue``): nothing, a choice
+of buttons (with "type another"), a typed value, or the rule's own filters.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.forwarding.steps.base import StepModel
+from bot.forwarding.steps.catalogue import BY_TYPE, KINDS, describe_steps, parse_step
+from bot.routers.wizard.nav import (
+    BACK,
+    Press,
+    RuleWizard,
+    button,
+    input_keyboard,
+    nav_row,
+    on_continue,
+    on_press,
+    screen,
+    step_router,
+    take_typed,
+)
+
+MAX_STEPS = 20
+TYPE_ANOTHER = "*"
+
+
+def steps_keyboard(steps: list[dict[str, Any]], forward_mode: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index in range(len(steps)):
+        builder.row(
+            button(f"{index + 1}. ↑", "up", index),
+            button("↓", "down", index),
+            button("✖ remove", "del", index),
+        )
+    if not forward_mode:
+        adders = InlineKeyboardBuilder()
+        for kind in KINDS:
+            adders.add(button(kind.button(), "add", kind.type_name()))
+        adders.adjust(3)
+        builder.attach(adders)
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def choices_keyboard(kind: type[StepModel]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value in kind.ask.choices:
+        builder.add(button(str(value), "pick", value))
+    builder.adjust(3)
+    builder.row(button("✏️ Type another", "pick", TYPE_ANOTHER))
+    builder.row(button(BACK, "stepsmenu", ""))
+    return builder.as_markup()
+
+
+@screen(RuleWizard.steps)
+def steps_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    forward = data["mode"] == "forward"
+    steps = data["steps"]
+    head = "<b>New rule · 5/6 · Transform steps</b>\n"
+    if forward:
+        text = head + "Forward mode sends posts unchanged, so there are no steps. Continue."
+    elif not steps:
+        text = f"{head}Steps run in order on every post:\n  (none: posts go as they are)"
+    else:
+        listing = "\n".join(
+            f"  {n}. {escape(line)}" for n, line in enumerate(describe_steps(steps), 1)
+        )
+        text = f"{head}Steps run in order on every post:\n{listing}"
+    if not forward:
+        text += "\n\nAdd a step, reorder or remove."
+    return text, steps_keyboard(steps, forward)
+
+
+async def _add(state: FSMContext, raw: dict[str, Any]) -> str | None:
+    """Validate and append a step; the reason when it is refused (nothing added then)."""
+    data = await state.get_data()
+    if len(data["steps"]) >= MAX_STEPS:
+        return f"A rule can have at most {MAX_STEPS} steps."
+    try:
+        step = parse_step(raw)
+    except ValueError as error:
+        return str(error)
+    await state.update_data(steps=[*data["steps"], step])
+    return None
+
+
+async def _adding(state: FSMContext) -> type[StepModel] | None:
+    """The kind whose settings the wizard is asking for."""
+    return BY_TYPE.get((await state.get_data()).get("adding", ""))
+
+
+async def add_step(press: Press) -> None:
+    data = await press.state.get_data()
+    kind = BY_TYPE.get(press.value)
+    if data["mode"] == "forward":
+        press.refuse("Forward mode sends posts unchanged.")
+        return
+    if kind is None:
+        press.note("Unknown step.")
+        return
+    ask = kind.ask
+    if ask.field is None or ask.from_rule:
+        raw: dict[str, Any] = {"type": kind.type_name()}
+        if ask.field is not None:
+            if not data.get(ask.field):
+                press.refuse(ask.unset)
+                return
+            raw[ask.field] = data[ask.field]
+        problem = await _add(press.state, raw)
+        if problem:
+            press.refuse(problem)
+            return
+        await press.redraw(RuleWizard.steps)
+        return
+    await press.state.update_data(adding=kind.type_name())
+    if ask.choices:
+        await press.state.set_state(RuleWizard.step_choice)
+        await press.message.edit_text(ask.question, reply_markup=choices_keyboard(kind))
+        return
+    await press.state.set_state(RuleWizard.step_input)
+    await press.message.answer(escape(ask.prompt), reply_markup=input_keyboard())
+
+
+async def step_choice(press: Press) -> None:
+    kind = await _adding(press.state)
+    if kind is None or kind.ask.field is None:
+        press.note("Unknown step.")
+        return
+    if press.value == TYPE_ANOTHER:
+        await press.state.set_state(RuleWizard.step_input)
+        await press.message.edit_text(escape(kind.ask.prompt), reply_markup=input_keyboard())
+        return
+    problem = await _add(press.state, {"type": kind.type_name(), kind.ask.field: press.value})
+    if problem:
+        press.refuse(problem)
+        return
+    await press.redraw(RuleWizard.steps)
+
+
+async def back_to_steps(press: Press) -> None:
+    await press.redraw(RuleWizard.steps)
+
+
+async def step_value(message: Message, state: FSMContext) -> None:
+    kind = await _adding(state)
+    if kind is None or kind.ask.field is None:
+        await message.answer("That step is not available. Press ⬅ Back.")
+        return
+    kind_type, ask = kind.type_name(), kind.ask
+
+    async def take(text: str) -> str | None:
+        return await _add(state, {"type": kind_type, **ask.settings(text)})
+
+    await take_typed(message, state, RuleWizard.steps, take)
+
+
+async def step_value_not_text(message: Message) -> None:
+    await message.answer("Send the setting as text, or press ⬅ Back.")
+
+
+async def move_step(press: Press) -> None:
+    steps = list((await press.state.get_data())["steps"])
+    if not press.value.isdigit() or int(press.value) >= len(steps):
+        press.note("That step is no longer there.")
+        await press.redraw(RuleWizard.steps)
+        return
+    index = int(press.value)
+    if press.action == "del":
+        steps.pop(index)
+    else:
+        other = index - 1 if press.action == "up" else index + 1
+        if not 0 <= other < len(steps):
+            press.note("It is already there.")
+            return
+        steps[index], steps[other] = steps[other], steps[index]
+    await press.state.update_data(steps=steps)
+    await press.redraw(RuleWizard.steps)
+
+
+def make_router() -> Router:
+    router = step_router(__name__, buttons_only=(RuleWizard.steps, RuleWizard.step_choice))
+    on_continue(router, RuleWizard.steps)
+    on_press(router, add_step, RuleWizard.steps, "add")
+    on_press(router, move_step, RuleWizard.steps, "up", "down", "del")
+    on_press(router, step_choice, RuleWizard.step_choice, "pick")
+    on_press(router, back_to_steps, RuleWizard.step_choice, "stepsmenu")
+    router.message.register(step_value, RuleWizard.step_input, F.text)
+    router.message.register(step_value_not_text, RuleWizard.step_input)
+    return router
