@@ -15,7 +15,7 @@ from bot.forwarding.steps.catalogue import describe_steps
 from bot.routers.labels import AI_FAILURES, EDIT_POLICIES
 from bot.routers.wizard.name import suggested_name
 from bot.routers.wizard.nav import (
-    RuleWizard,
+    NewRule,
     WizardCb,
     button,
     editing,
@@ -76,7 +76,7 @@ def confirm_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
     )
 
 
-@screen(RuleWizard.confirm)
+@screen(NewRule.confirm)
 def confirm_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     return summary(data), confirm_keyboard(data)
 
@@ -97,7 +97,7 @@ async def confirm_toggle(
     else:
         data["review"] = not data.get("review")
     await state.set_data(data)
-    await redraw(RuleWizard.confirm, message, state)
+    await redraw(NewRule.confirm, message, state)
 
 
 async def save(
@@ -125,7 +125,7 @@ async def save(
 
 
 def make_router() -> Router:
-    router = step_router(__name__, buttons_only=(RuleWizard.confirm,))
-    on_button(router, confirm_toggle, RuleWizard.confirm, "edits", "aifail", "review")
-    on_button(router, save, RuleWizard.confirm, "save")
+    router = step_router(__name__, buttons_only=(NewRule.confirm,))
+    on_button(router, confirm_toggle, NewRule.confirm, "edits", "aifail", "review")
+    on_button(router, save, NewRule.confirm, "save")
     return router

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from bot.forwarding.rules.filters import FilterSpec, describe, validation_message
 from bot.routers.wizard.nav import (
+    NewRule,
     Press,
-    RuleWizard,
     button,
     input_keyboard,
     nav_row,
@@ -87,7 +87,7 @@ def media_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@screen(RuleWizard.filters)
+@screen(NewRule.filters)
 def filters_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     lines = describe(FilterSpec.from_stored(data["filters"]))
     body = "\n".join(f"  • {escape(line)}" for line in lines)
@@ -148,7 +148,7 @@ async def filter_field(press: Press) -> None:
         press.note("Unknown filter.")
         return
     await press.state.update_data(field=press.value)
-    await press.state.set_state(RuleWizard.filter_input)
+    await press.state.set_state(NewRule.filter_input)
     await press.message.answer(FIELDS[press.value][1], reply_markup=input_keyboard())
 
 
@@ -158,7 +158,7 @@ async def filter_value(message: Message, state: FSMContext) -> None:
     async def take(text: str) -> str | None:
         return await _set_filters(state, parse_filter(field, text.strip()))
 
-    await take_typed(message, state, RuleWizard.filters, take)
+    await take_typed(message, state, NewRule.filters, take)
 
 
 async def filter_value_not_text(message: Message) -> None:
@@ -177,17 +177,17 @@ async def filter_toggle(press: Press) -> None:
         changes = {"whole_word": not filters.get("whole_word", False)}
     else:
         await press.state.update_data(filters={})
-        await press.redraw(RuleWizard.filters)
+        await press.redraw(NewRule.filters)
         return
     problem = await _set_filters(press.state, changes)
     if problem:
         press.refuse(problem)
         return
-    await press.redraw(RuleWizard.filters)
+    await press.redraw(NewRule.filters)
 
 
 async def media_menu(press: Press) -> None:
-    await press.state.set_state(RuleWizard.media)
+    await press.state.set_state(NewRule.media)
     chosen = (await press.state.get_data())["filters"].get("media_types", [])
     await press.message.edit_text(
         "Which kinds of posts may go? None ticked means all.", reply_markup=media_keyboard(chosen)
@@ -206,17 +206,17 @@ async def media_toggle(press: Press) -> None:
 
 
 async def media_done(press: Press) -> None:
-    await press.redraw(RuleWizard.filters)
+    await press.redraw(NewRule.filters)
 
 
 def make_router() -> Router:
-    router = step_router(__name__, buttons_only=(RuleWizard.filters, RuleWizard.media))
-    on_continue(router, RuleWizard.filters)
-    on_press(router, filter_field, RuleWizard.filters, "flt")
-    on_press(router, filter_toggle, RuleWizard.filters, "origin", "dedup", "whole", "fclear")
-    on_press(router, media_menu, RuleWizard.filters, "media")
-    router.message.register(filter_value, RuleWizard.filter_input, F.text)
-    router.message.register(filter_value_not_text, RuleWizard.filter_input)
-    on_press(router, media_toggle, RuleWizard.media, "mtoggle")
-    on_press(router, media_done, RuleWizard.media, "mdone")
+    router = step_router(__name__, buttons_only=(NewRule.filters, NewRule.media))
+    on_continue(router, NewRule.filters)
+    on_press(router, filter_field, NewRule.filters, "flt")
+    on_press(router, filter_toggle, NewRule.filters, "origin", "dedup", "whole", "fclear")
+    on_press(router, media_menu, NewRule.filters, "media")
+    router.message.register(filter_value, NewRule.filter_input, F.text)
+    router.message.register(filter_value_not_text, NewRule.filter_input)
+    on_press(router, media_toggle, NewRule.media, "mtoggle")
+    on_press(router, media_done, NewRule.media, "mdone")
     return router

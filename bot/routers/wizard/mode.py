@@ -9,8 +9,8 @@ from aiogram import Router
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.routers.wizard.nav import (
+    NewRule,
     Press,
-    RuleWizard,
     advance,
     button,
     nav_row,
@@ -36,7 +36,7 @@ def mode_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-@screen(RuleWizard.mode)
+@screen(NewRule.mode)
 def mode_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     return MODE_PROMPT, mode_keyboard()
 
@@ -56,10 +56,10 @@ async def mode_chosen(press: Press) -> None:
     await press.state.update_data(changes)
     suffix = f": {'; '.join(notes)}" if notes else ""
     await press.message.edit_text(f"Mode: <b>{mode}</b> ✓{escape(suffix)}")
-    await advance(RuleWizard.mode, press.message, press.state)
+    await advance(NewRule.mode, press.message, press.state)
 
 
 def make_router() -> Router:
-    router = step_router(__name__, buttons_only=(RuleWizard.mode,))
-    on_press(router, mode_chosen, RuleWizard.mode, "mode")
+    router = step_router(__name__, buttons_only=(NewRule.mode,))
+    on_press(router, mode_chosen, NewRule.mode, "mode")
     return router

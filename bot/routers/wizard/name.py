@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.forwarding.rules.spec import ChatRef
 from bot.routers.wizard.nav import (
-    RuleWizard,
+    NewRule,
     advance,
     button,
     nav_row,
@@ -31,7 +31,7 @@ def suggested_name(data: dict[str, Any]) -> str:
     return f"{first('sources')} → {first('destinations')}"[:MAX_NAME]
 
 
-@screen(RuleWizard.name)
+@screen(NewRule.name)
 def name_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     suggestion = data.get("name") or suggested_name(data)
     text = (
@@ -51,7 +51,7 @@ async def name_suggested(query: CallbackQuery, state: FSMContext, message: Messa
     data = await state.get_data()
     await state.update_data(name=data.get("name") or suggested_name(data))
     await message.edit_reply_markup(reply_markup=None)
-    await advance(RuleWizard.name, message, state)
+    await advance(NewRule.name, message, state)
 
 
 async def name_typed(message: Message, state: FSMContext) -> None:
@@ -60,7 +60,7 @@ async def name_typed(message: Message, state: FSMContext) -> None:
         await message.answer("❌ The name must be 1 to 64 characters. Send another.")
         return
     await state.update_data(name=name)
-    await advance(RuleWizard.name, message, state)
+    await advance(NewRule.name, message, state)
 
 
 async def name_not_text(message: Message) -> None:
@@ -69,7 +69,7 @@ async def name_not_text(message: Message) -> None:
 
 def make_router() -> Router:
     router = step_router(__name__)
-    on_button(router, name_suggested, RuleWizard.name, "name")
-    router.message.register(name_typed, RuleWizard.name, F.text)
-    router.message.register(name_not_text, RuleWizard.name)
+    on_button(router, name_suggested, NewRule.name, "name")
+    router.message.register(name_typed, NewRule.name, F.text)
+    router.message.register(name_not_text, NewRule.name)
     return router

@@ -36,7 +36,8 @@ OVER = "This wizard is over. Send /newrule to start again."
 NOT_A_COMMAND = ~F.text.startswith("/") | F.text.startswith("/newrule")
 
 
-class RuleWizard(StatesGroup):
+class NewRule(StatesGroup):
+    # The group's name is stored with every half-done wizard ("NewRule:sources"): keep it.
     sources = State()
     destinations = State()
     mode = State()
@@ -52,31 +53,31 @@ class RuleWizard(StatesGroup):
 
 
 ORDER = [
-    RuleWizard.sources,
-    RuleWizard.destinations,
-    RuleWizard.mode,
-    RuleWizard.filters,
-    RuleWizard.steps,
-    RuleWizard.preview,
-    RuleWizard.name,
-    RuleWizard.confirm,
+    NewRule.sources,
+    NewRule.destinations,
+    NewRule.mode,
+    NewRule.filters,
+    NewRule.steps,
+    NewRule.preview,
+    NewRule.name,
+    NewRule.confirm,
 ]
 # Sub-steps go back to the menu they came from.
 PARENT = {
-    RuleWizard.filter_input.state: RuleWizard.filters,
-    RuleWizard.media.state: RuleWizard.filters,
-    RuleWizard.step_choice.state: RuleWizard.steps,
-    RuleWizard.step_input.state: RuleWizard.steps,
+    NewRule.filter_input.state: NewRule.filters,
+    NewRule.media.state: NewRule.filters,
+    NewRule.step_choice.state: NewRule.steps,
+    NewRule.step_input.state: NewRule.steps,
 }
 SECTION_STATE = {
-    "sources": RuleWizard.sources,
-    "destinations": RuleWizard.destinations,
-    "mode": RuleWizard.mode,
-    "filters": RuleWizard.filters,
-    "steps": RuleWizard.steps,
-    "name": RuleWizard.name,
-    "edits": RuleWizard.confirm,
-    "ai_failure": RuleWizard.confirm,
+    "sources": NewRule.sources,
+    "destinations": NewRule.destinations,
+    "mode": NewRule.mode,
+    "filters": NewRule.filters,
+    "steps": NewRule.steps,
+    "name": NewRule.name,
+    "edits": NewRule.confirm,
+    "ai_failure": NewRule.confirm,
 }
 SECTIONS = tuple(SECTION_STATE)  # what the rule card's Edit offers
 
@@ -241,7 +242,7 @@ async def redraw(target: State, message: Message, state: FSMContext) -> None:
 async def advance(current: State, message: Message, state: FSMContext) -> None:
     """The next step; when editing one section of a rule, the confirmation."""
     if editing(await state.get_data()):
-        await show(RuleWizard.confirm, message, state)
+        await show(NewRule.confirm, message, state)
         return
     await show(ORDER[ORDER.index(current) + 1], message, state)
 
@@ -305,4 +306,4 @@ async def start_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, se
         edit_section=section,
     )
     await state.set_data(data)
-    await show(SECTION_STATE.get(section, RuleWizard.confirm), query.message, state)
+    await show(SECTION_STATE.get(section, NewRule.confirm), query.message, state)

@@ -24,7 +24,7 @@ from bot.routers.wizard.nav import (
     BACK,
     CANCEL,
     DONE,
-    RuleWizard,
+    NewRule,
     advance,
     go_back,
     screen,
@@ -84,7 +84,7 @@ def chat_picker(for_sources: bool) -> ReplyKeyboardMarkup:
     )
 
 
-@screen(RuleWizard.sources)
+@screen(NewRule.sources)
 def sources_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]:
     text = (
         "<b>New rule · 1/6 · Sources</b>\n"
@@ -96,7 +96,7 @@ def sources_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]:
     return text, chat_picker(True)
 
 
-@screen(RuleWizard.destinations)
+@screen(NewRule.destinations)
 def destinations_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]:
     text = (
         "<b>New rule · 2/6 · Destinations</b>\n"
@@ -109,7 +109,7 @@ def destinations_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]
 
 async def _list_of(state: FSMContext) -> tuple[bool, str]:
     """(whether the step is the sources, the data key of its list)."""
-    as_source = await state.get_state() == RuleWizard.sources.state
+    as_source = await state.get_state() == NewRule.sources.state
     return as_source, "sources" if as_source else "destinations"
 
 
@@ -124,7 +124,7 @@ async def chats_done(message: Message, state: FSMContext) -> None:
         await message.answer(f"Add at least one {what} first. {escape(chats_list([]))}")
         return
     await message.answer(f"{key.capitalize()} set ✓", reply_markup=ReplyKeyboardRemove())
-    await advance(RuleWizard.sources if as_source else RuleWizard.destinations, message, state)
+    await advance(NewRule.sources if as_source else NewRule.destinations, message, state)
 
 
 async def chat_given(message: Message, state: FSMContext, bot: Bot) -> None:
@@ -164,7 +164,7 @@ async def chat_given(message: Message, state: FSMContext, bot: Bot) -> None:
 
 def make_router() -> Router:
     router = step_router(__name__)
-    for step in (RuleWizard.sources, RuleWizard.destinations):
+    for step in (NewRule.sources, NewRule.destinations):
         router.message.register(chats_back, step, F.text == BACK)
         router.message.register(chats_done, step, F.text == DONE)
         router.message.register(chat_given, step)

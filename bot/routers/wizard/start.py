@@ -14,7 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.routers.wizard.nav import (
     CANCEL,
     OVER,
-    RuleWizard,
+    NewRule,
     WizardCb,
     fresh,
     go_back,
@@ -28,7 +28,7 @@ CANCELLED = "Cancelled. Nothing was saved."
 async def new_rule(message: Message, state: FSMContext) -> None:
     await state.clear()
     await state.set_data(fresh())
-    await show(RuleWizard.sources, message, state)
+    await show(NewRule.sources, message, state)
 
 
 async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:

@@ -18,8 +18,8 @@ from bot.forwarding.steps.base import StepModel
 from bot.forwarding.steps.catalogue import BY_TYPE, KINDS, describe_steps, parse_step
 from bot.routers.wizard.nav import (
     BACK,
+    NewRule,
     Press,
-    RuleWizard,
     button,
     input_keyboard,
     nav_row,
@@ -62,7 +62,7 @@ def choices_keyboard(kind: type[StepModel]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@screen(RuleWizard.steps)
+@screen(NewRule.steps)
 def steps_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     forward = data["mode"] == "forward"
     steps = data["steps"]
@@ -120,14 +120,14 @@ async def add_step(press: Press) -> None:
         if problem:
             press.refuse(problem)
             return
-        await press.redraw(RuleWizard.steps)
+        await press.redraw(NewRule.steps)
         return
     await press.state.update_data(adding=kind.type_name())
     if ask.choices:
-        await press.state.set_state(RuleWizard.step_choice)
+        await press.state.set_state(NewRule.step_choice)
         await press.message.edit_text(ask.question, reply_markup=choices_keyboard(kind))
         return
-    await press.state.set_state(RuleWizard.step_input)
+    await press.state.set_state(NewRule.step_input)
     await press.message.answer(escape(ask.prompt), reply_markup=input_keyboard())
 
 
@@ -137,18 +137,18 @@ async def step_choice(press: Press) -> None:
         press.note("Unknown step.")
         return
     if press.value == TYPE_ANOTHER:
-        await press.state.set_state(RuleWizard.step_input)
+        await press.state.set_state(NewRule.step_input)
         await press.message.edit_text(escape(kind.ask.prompt), reply_markup=input_keyboard())
         return
     problem = await _add(press.state, {"type": kind.type_name(), kind.ask.field: press.value})
     if problem:
         press.refuse(problem)
         return
-    await press.redraw(RuleWizard.steps)
+    await press.redraw(NewRule.steps)
 
 
 async def back_to_steps(press: Press) -> None:
-    await press.redraw(RuleWizard.steps)
+    await press.redraw(NewRule.steps)
 
 
 async def step_value(message: Message, state: FSMContext) -> None:
@@ -161,7 +161,7 @@ async def step_value(message: Message, state: FSMContext) -> None:
     async def take(text: str) -> str | None:
         return await _add(state, {"type": kind_type, **ask.settings(text)})
 
-    await take_typed(message, state, RuleWizard.steps, take)
+    await take_typed(message, state, NewRule.steps, take)
 
 
 async def step_value_not_text(message: Message) -> None:
@@ -172,7 +172,7 @@ async def move_step(press: Press) -> None:
     steps = list((await press.state.get_data())["steps"])
     if not press.value.isdigit() or int(press.value) >= len(steps):
         press.note("That step is no longer there.")
-        await press.redraw(RuleWizard.steps)
+        await press.redraw(NewRule.steps)
         return
     index = int(press.value)
     if press.action == "del":
@@ -184,16 +184,16 @@ async def move_step(press: Press) -> None:
             return
         steps[index], steps[other] = steps[other], steps[index]
     await press.state.update_data(steps=steps)
-    await press.redraw(RuleWizard.steps)
+    await press.redraw(NewRule.steps)
 
 
 def make_router() -> Router:
-    router = step_router(__name__, buttons_only=(RuleWizard.steps, RuleWizard.step_choice))
-    on_continue(router, RuleWizard.steps)
-    on_press(router, add_step, RuleWizard.steps, "add")
-    on_press(router, move_step, RuleWizard.steps, "up", "down", "del")
-    on_press(router, step_choice, RuleWizard.step_choice, "pick")
-    on_press(router, back_to_steps, RuleWizard.step_choice, "stepsmenu")
-    router.message.register(step_value, RuleWizard.step_input, F.text)
-    router.message.register(step_value_not_text, RuleWizard.step_input)
+    router = step_router(__name__, buttons_only=(NewRule.steps, NewRule.step_choice))
+    on_continue(router, NewRule.steps)
+    on_press(router, add_step, NewRule.steps, "add")
+    on_press(router, move_step, NewRule.steps, "up", "down", "del")
+    on_press(router, step_choice, NewRule.step_choice, "pick")
+    on_press(router, back_to_steps, NewRule.step_choice, "stepsmenu")
+    router.message.register(step_value, NewRule.step_input, F.text)
+    router.message.register(step_value_not_text, NewRule.step_input)
     return router

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.forwarding.steps.pipeline import preview_steps
 from bot.routers.wizard.nav import (
-    RuleWizard,
+    NewRule,
     nav_row,
     on_continue,
     screen,
@@ -25,7 +25,7 @@ PREVIEW_PROMPT = (
 )
 
 
-@screen(RuleWizard.preview)
+@screen(NewRule.preview)
 def preview_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     return PREVIEW_PROMPT, InlineKeyboardMarkup(inline_keyboard=[nav_row(next_label="Skip ➡")])
 
@@ -34,7 +34,7 @@ async def preview_sample(message: Message, state: FSMContext, services: Any) -> 
     data = await state.get_data()
     result = await preview_steps(data["filters"], data["steps"], message.html_text, services)
     await message.answer(result.render(), reply_markup=None)
-    await show(RuleWizard.preview, message, state)
+    await show(NewRule.preview, message, state)
 
 
 async def preview_not_text(message: Message) -> None:
@@ -43,7 +43,7 @@ async def preview_not_text(message: Message) -> None:
 
 def make_router() -> Router:
     router = step_router(__name__)
-    on_continue(router, RuleWizard.preview)
-    router.message.register(preview_sample, RuleWizard.preview, F.text | F.caption)
-    router.message.register(preview_not_text, RuleWizard.preview)
+    on_continue(router, NewRule.preview)
+    router.message.register(preview_sample, NewRule.preview, F.text | F.caption)
+    router.message.register(preview_not_text, NewRule.preview)
     return router
