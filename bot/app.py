@@ -152,7 +152,7 @@ class BotApp:
                     return  # our database session is gone: let the dyno restart cleanly
                 continue
             log.info("polling_started", process=cluster.name)
-            services.poller = Poller(bot, dp, services.outbox)
+            services.poller = Poller(bot, dp, services.outbox, self.alerts)
             stop_polling = asyncio.Event()
             watcher = asyncio.create_task(_relay(self._stop, cluster.lost, into=stop_polling))
             try:

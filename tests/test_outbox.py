@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.forwarding.delivery.outbox import Outbox
+from bot.forwarding.delivery.outbox import KEEP_FINISHED_S, Outbox
 from models import Delivery, Rule
 from models.forwarding import IN_FLIGHT, PENDING
 
@@ -117,3 +117,39 @@ async def test_a_replayed_post_is_stored_once(db: str) -> None:
     await Delivery.bulk_create([_row(rule, -2001, 7)], ignore_conflicts=True)
     await Delivery.bulk_create([_row(rule, -2001, 7)], ignore_conflicts=True)
     assert await Delivery.filter(unit="m:7").count() == 1
+
+
+async def test_a_renewed_claim_outlives_its_lease_and_a_dead_workers_claim_is_handed_back(
+    db: str,
+) -> None:
+    rule = await _rule()
+    await Delivery.bulk_create([_row(rule, -2001, 1), _row(rule, -2002, 2)])
+    clock = [time.time()]
+    died = Outbox("died", lease_s=12, clock=lambda: clock[0])
+    alive = Outbox("alive", lease_s=12, clock=lambda: clock[0])
+    other = Outbox("other", lease_s=12, clock=lambda: clock[0])
+    (lost,) = await died.claim(1)
+    (kept,) = await alive.claim(1)
+
+    for _ in range(4):  # the live worker renews; the dead one can't
+        clock[0] += 8
+        assert await alive.renew([kept.id]) == 1
+        assert await other.renew([kept.id, lost.id]) == 0  # only the holder renews
+        await other.reap()
+    (taken,) = await other.claim(5)
+    assert (taken.id, taken.attempts) == (lost.id, 2)
+    assert await other.claim(5) == []
+    assert await Delivery.get(id=kept.id).values_list("claimed_by", flat=True) == "alive"
+
+
+async def test_old_finished_deliveries_are_purged_and_recent_ones_kept(db: str) -> None:
+    rule = await _rule()
+    await Delivery.bulk_create([_row(rule, -2001, 1), _row(rule, -2002, 2)])
+    clock = [time.time()]
+    outbox = Outbox("w1", clock=lambda: clock[0])
+    for item in await outbox.claim(5):
+        await outbox.done(item, [])
+    clock[0] += KEEP_FINISHED_S - 1
+    assert await outbox.purge() == 0
+    clock[0] += 2
+    assert await outbox.purge() == 2

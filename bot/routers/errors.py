@@ -13,13 +13,13 @@ log = get_logger(__name__)
 
 
 async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
+    if isinstance(event.exception, IngestError):
+        # A post that was not stored must not be confirmed to Telegram: the poller retries it,
+        # logs it and, once it sets the update aside, alerts.
+        raise event.exception
     log.error("handler_failed", exc_info=event.exception)
     where = event.update.event_type if event.update else "update"
     await alerts.report_exception(event.exception, f"{where} handler")
-    if isinstance(event.exception, IngestError):
-        # A post that was not stored must not be confirmed to Telegram: the poller fetches it
-        # again.
-        raise event.exception
     return True
 
 

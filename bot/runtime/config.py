@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,7 +122,9 @@ class Settings(BaseSettings):
         return self.api_id is not None
 
     def secrets(self) -> list[str]:
-        """Every secret value, so the log redactor can strip them from any output."""
+        """Every secret value, so the log redactor can strip them from any output (it also
+        matches their encoded forms). DATABASE_URL's password is given as written in the URL and
+        decoded, as the database driver is given it."""
         values = [
             self.telegram_bot_token,
             self.groq_api_key,
@@ -133,8 +135,8 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             password = urlsplit(self.database_url.get_secret_value()).password
             if password:
-                found.append(password)
-        return [s for s in found if len(s) >= 4]
+                found += [password, unquote(password)]
+        return list(dict.fromkeys(s for s in found if len(s) >= 4))
 
 
 class SettingsError(Exception):

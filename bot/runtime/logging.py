@@ -1,11 +1,15 @@
 """structlog set up once: JSON off a TTY, a console renderer on one, secrets stripped everywhere.
 
 stdlib loggers (aiogram, tortoise, asyncpg, aiohttp, asyncio) go through the same processors and
-renderer, so a library's message or traceback is redacted like our own.
+renderer, so a library's message or traceback is redacted like our own. A secret is stripped in
+every form it can take in a line: as written, percent-encoded (wholly or in part, either hex case,
+``+`` for a space, as in a URL), and escaped for JSON, ``repr`` or HTML.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
 import sys
@@ -24,20 +28,46 @@ _PATTERNS = (
 MASK = "***"
 
 
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _encodable(secret: str) -> str:
+    """A regex for ``secret`` with any character URL encoding escapes written either way."""
+    parts = []
+    for char in secret:
+        if char in _UNRESERVED:
+            parts.append(re.escape(char))
+            continue
+        ways = [re.escape(char), "".join(f"%(?i:{byte:02x})" for byte in char.encode())]
+        if char == " ":
+            ways.append(r"\+")
+        parts.append(f"(?:{'|'.join(ways)})")
+    return "".join(parts)
+
+
+def _forms(secret: str) -> list[str]:
+    """The regexes for every form of ``secret`` a line may hold, longest first."""
+    escaped = {json.dumps(secret)[1:-1], repr(secret)[1:-1], html.escape(secret)} - {secret}
+    return [_encodable(secret), *(re.escape(form) for form in sorted(escaped, key=len)[::-1])]
+
+
 class Redactor:
-    """Replaces known secret values and secret-shaped strings with ``***``."""
+    """Replaces known secret values (in any of their forms) and secret-shaped strings with
+    ``***``."""
 
     def __init__(self) -> None:
         self._secrets: list[str] = []
+        self._known: re.Pattern[str] | None = None
 
     def add(self, secrets: Iterable[str]) -> None:
         merged = {*self._secrets, *(s for s in secrets if s)}
         self._secrets = sorted(merged, key=len, reverse=True)
+        forms = [form for secret in self._secrets for form in _forms(secret)]
+        self._known = re.compile("|".join(forms)) if forms else None
 
     def text(self, value: str) -> str:
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, MASK)
+        if self._known is not None:
+            value = self._known.sub(MASK, value)
         for pattern in _PATTERNS:
             value = pattern.sub(_mask_match, value)
         return value

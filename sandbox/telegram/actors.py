@@ -206,6 +206,12 @@ class Actors:
         self._stored(self._chat(chat_id, bot), message_id).deleted = True
         self._touch()
 
+    def inject_update(self, raw: ApiDict, *, bot: int | str | None = None) -> ApiDict:
+        """Queue ``raw`` as an update as it is (any type, any content), under the next id."""
+        update = self._bot(bot).queue(copy.deepcopy(raw))
+        self._touch()
+        return copy.deepcopy(update)
+
     def press_button(
         self,
         user_id: int,

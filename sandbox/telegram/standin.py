@@ -55,7 +55,8 @@ Acting as people and chats (each queues the updates the bots would get)
     caption=None, *, entities=None, caption_entities=None, parse_mode=None,
     bot=None) -> Message dict`` (``edited_channel_post`` / ``edited_message``);
     ``delete_message(chat_id, message_id, *, bot=None)`` (no update, as on
-    Telegram).
+    Telegram); ``inject_update(raw, *, bot=None) -> Update dict`` (any update as
+    it is, even a type the bot did not ask for; the update id is assigned).
 Reading
     ``messages(chat_id, thread_id=None, *, bot=None) -> [Message]`` (live
     messages in order); ``bot_messages(...)`` (those a bot sent);
@@ -425,6 +426,7 @@ class TelegramStandIn(Actors):
             "post_album",
             "edit_post",
             "delete_message",
+            "inject_update",
             "messages",
             "bot_messages",
             "message",

@@ -357,7 +357,11 @@ class BotAccount:
         """Queue an update unless the bot filtered that kind out; wake a waiting poll."""
         if kind not in self.allowed_updates:
             return None
-        update = {"update_id": self.next_update_id, kind: payload}
+        return self.queue({kind: payload})
+
+    def queue(self, fields: ApiDict) -> ApiDict:
+        """Queue an update made of ``fields`` under the next update id; wake a waiting poll."""
+        update = {**fields, "update_id": self.next_update_id}
         self.next_update_id += 1
         self.updates.append(update)
         if self.long_poll is not None:

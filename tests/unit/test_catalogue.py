@@ -14,6 +14,7 @@ from bot.forwarding.steps.catalogue import (
     label,
     load_steps,
     parse_step,
+    parse_steps,
     uses_ai,
 )
 
@@ -83,3 +84,66 @@ def test_an_invalid_step_is_refused_with_the_reason() -> None:
         parse_step({"type": "regex_replace", "pattern": "(a+)+$"})
     with pytest.raises(ValueError):
         parse_step({"type": "nothing"})
+
+
+def test_an_unknown_or_untyped_step_is_refused_by_name() -> None:
+    for raw, message in (
+        ({"type": "nothing"}, "Unknown step type “nothing”."),
+        ({}, "The step has no type."),
+    ):
+        with pytest.raises(ValueError) as refused:
+            parse_step(raw)
+        assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (
+            [{"type": "remove_links"}, {"type": "regex_replace", "pattern": "(a+)+$"}],
+            "Step 2 (Regex replace): This regex can take exponential time",
+        ),
+        (
+            [{"type": "custom", "prompt": "x" * 100_000}],
+            "Step 1 (Custom prompt): prompt: The prompt is too long (100000 characters; "
+            "at most 2000)",
+        ),
+        ([{"type": "header", "template": "x" * 1001}], "Step 1 (Header): The template is too long"),
+        (
+            [{"type": "remove_links"}, {"type": "footer", "template": "y" * 5000}],
+            "Step 2 (Footer): The template is too long (5000 characters; at most 1000)",
+        ),
+        (
+            [{"type": "regex_replace", "pattern": "a", "replacement": "b" * 1001}],
+            "Step 1 (Regex replace): The replacement is too long (1001 characters; at most 1000)",
+        ),
+        ([{"type": "remove_links"}, {"type": "clean_links"}], "Step 2: Unknown step type"),
+    ],
+)
+def test_a_rules_steps_are_refused_naming_the_step(
+    steps: list[dict[str, object]], message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_steps(steps)
+    assert str(refused.value).startswith(message)
+
+
+def test_valid_steps_come_back_in_their_stored_form() -> None:
+    stored = [parse_step({"type": kind.type_name(), **kind.example}) for kind in KINDS]
+    assert parse_steps(stored) == stored
+    assert parse_steps([{"type": "translate", "language": "es"}]) == [
+        {"type": "translate", "language": "Spanish"}
+    ]
+
+
+def test_a_stored_step_over_a_new_limit_still_loads() -> None:
+    stored = {
+        "type": "regex_replace",
+        "pattern": "a",
+        "replacement": "b" * 1001,
+        "ignore_case": True,
+    }
+    (loaded,) = load_steps([stored])
+    assert loaded.model_dump(mode="json") == stored
+    with pytest.raises(ValueError, match="too long"):
+        parse_step(stored)

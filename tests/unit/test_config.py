@@ -90,3 +90,14 @@ def test_heroku_postgres_gets_ssl_required_but_not_verified() -> None:
     assert local["ssl"] is False
     verified = connection_config("postgres://u:p@db.example.com/d?sslmode=verify-full")
     assert verified["credentials"]["ssl"].check_hostname is True
+
+
+def test_the_database_password_is_a_secret_as_written_and_decoded(
+    local: pytest.MonkeyPatch,
+) -> None:
+    local.setenv("DATABASE_URL", "postgres://app:p%40ss%3Aw0rd%2FSecret@db.example.com:5432/d1")
+    local.setenv("GROQ_API_KEY", "gsk_live_key_value")
+    secrets = load_settings().secrets()
+    assert {"p%40ss%3Aw0rd%2FSecret", "p@ss:w0rd/Secret", "gsk_live_key_value"} <= set(secrets)
+    assert "123456:ABC-DEF1234567890" in secrets
+    assert len(secrets) == len(set(secrets))

@@ -3,8 +3,9 @@
 A delivery is claimable when it is the oldest unfinished one of its destination chat, pending and
 due. On Postgres a worker claims with ``FOR UPDATE SKIP LOCKED`` so any number of workers on any
 number of dynos share the work without a coordinator; on SQLite (one process) a lock does the
-same. A claim is a lease: if a worker dies, the lease runs out and the delivery becomes pending
-again; at a clean stop a worker hands its claims back at once.
+same. A claim is a lease of ``LEASE_S`` seconds, renewed while the work runs (``lease.py``): if its
+worker dies, the lease runs out and the next reap makes the delivery pending again; at a clean
+stop a worker hands its claims back.
 
 Finished rows stay (status ``sent``/``skipped``/``dead``) for a week: the unique key on them is
 what turns a replayed update into a no-op.
@@ -40,6 +41,7 @@ from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIP
 log = get_logger(__name__)
 
 KEEP_FINISHED_S = 7 * 24 * 3600
+LEASE_S = 12.0  # how long a dead worker's claim blocks its chat; see lease.py
 ALBUM_JOIN_TRIES = 3  # a sibling may create the album's row between our read and our write
 
 
@@ -82,7 +84,7 @@ def _claimed(row: dict[str, Any]) -> Claimed:
 
 class Outbox:
     def __init__(
-        self, worker_id: str, lease_s: float = 120.0, clock: Callable[[], float] = time.time
+        self, worker_id: str, lease_s: float = LEASE_S, clock: Callable[[], float] = time.time
     ) -> None:
         self.worker_id = worker_id
         self.lease_s = lease_s
@@ -162,6 +164,12 @@ class Outbox:
                 rows = await conn.execute_query_dict(sql.claim_sqlite(len(exclude_chats)), params)
         return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
 
+    async def renew(self, ids: Collection[int]) -> int:
+        """Extend the leases of these claims, those this worker still holds; how many it holds."""
+        return await Delivery.filter(
+            id__in=list(ids), status=IN_FLIGHT, claimed_by=self.worker_id
+        ).update(lease_until=self.clock() + self.lease_s)
+
     async def done(self, item: Claimed, links: Sequence[Link]) -> None:
         now = self.clock()
         async with in_transaction():
@@ -182,13 +190,13 @@ class Outbox:
                     ],
                     ignore_conflicts=True,
                 )
-            await self._finish(item.id, SENT, None)
+            await self._finish(Delivery.filter(id=item.id), SENT, None)  # sent is sent
 
     async def skip(self, item: Claimed, reason: str) -> None:
-        await self._finish(item.id, SKIPPED, reason)
+        await self._finish(self._mine(item), SKIPPED, reason)
 
     async def dead(self, item: Claimed, error: str) -> None:
-        await self._finish(item.id, DEAD, error)
+        await self._finish(self._mine(item), DEAD, error)
 
     async def retry(self, item: Claimed, error: str, delay: float) -> None:
         """A transient failure: try again after ``delay``; the attempt counts."""
@@ -215,15 +223,16 @@ class Outbox:
         )
 
     async def reap(self) -> int:
-        """Claims of workers that died go back to pending; old finished rows are dropped."""
-        now = self.clock()
-        expired = await Delivery.filter(status=IN_FLIGHT, lease_until__lt=now).update(
+        """Claims whose lease ran out (their worker died) go back to pending; how many."""
+        return await Delivery.filter(status=IN_FLIGHT, lease_until__lt=self.clock()).update(
             status=PENDING, lease_until=None, claimed_by=None
         )
-        await Delivery.filter(
-            status__in=(SENT, SKIPPED), finished_at__lt=now - KEEP_FINISHED_S
+
+    async def purge(self) -> int:
+        """Sent and skipped deliveries older than ``KEEP_FINISHED_S`` are dropped; how many."""
+        return await Delivery.filter(
+            status__in=(SENT, SKIPPED), finished_at__lt=self.clock() - KEEP_FINISHED_S
         ).delete()
-        return expired
 
     # -- what people decide ------------------------------------------------------------------
 
@@ -308,8 +317,8 @@ class Outbox:
             last_error=reason[:1000],
         )
 
-    async def _finish(self, delivery_id: int, status: str, error: str | None) -> None:
-        await Delivery.filter(id=delivery_id).update(
+    async def _finish(self, rows: QuerySet[Delivery], status: str, error: str | None) -> None:
+        await rows.update(
             status=status,
             finished_at=self.clock(),
             lease_until=None,

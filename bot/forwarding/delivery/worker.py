@@ -6,6 +6,11 @@
 - The destination refuses for good (the bot was kicked, the chat is gone, no right to post):
   the rule is paused with the reason, its deliveries wait in ``held``, one alert goes out.
 - Anything else a delivery did wrong (the source post was deleted, …): dead, with the reason.
+- An unexpected error while processing one delivery (a bug, a payload the code can't handle):
+  logged with its traceback, one throttled alert per rule, and retried like network trouble, so
+  after ``MAX_ATTEMPTS`` it is dead with the error as its reason. The worker goes on with the next
+  delivery; when even recording the outcome fails (the database is gone) it rests a little,
+  longer each time in a row, and tries again. A worker task never dies of one delivery.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -25,30 +30,27 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot.forwarding.delivery.lease import HEARTBEAT_S, Heartbeat
 from bot.forwarding.delivery.outbox import Claimed, Outbox
-from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.ratelimit import RateLimiter
 from bot.forwarding.delivery.sender import Sender, SkipDelivery
-from bot.forwarding.html import to_html
-from bot.forwarding.post import Post
+from bot.forwarding.delivery.transform import LookAhead, run_steps
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.regexguard import RegexRejected
-from bot.forwarding.steps import pipeline
 from bot.forwarding.steps.ai.client import AiClient
 from bot.forwarding.steps.ai.errors import AiRejected, AiUnavailable
 from bot.runtime.alerts import Alerts
-from bot.runtime.logging import get_logger
-from models import Delivery
-from models.forwarding import PENDING
+from bot.runtime.logging import get_logger, redactor
 
 log = get_logger(__name__)
 
 MAX_ATTEMPTS = 8
-LOOK_AHEAD = 500  # queued deliveries looked at for AI steps to run early (warming the cache)
-LOOK_AHEAD_IDLE_S = 0.5
 AI_HOLD_S = 30.0  # a held post asks the AI again after this long
 IDLE_POLL_S = 1.0
-REAP_EVERY_S = 30.0
+REAP_EVERY_S = 3.0  # expired claims handed back (an indexed UPDATE of the few in flight)
+PURGE_EVERY_S = 600.0  # old finished deliveries dropped
+REST_S = 0.5  # a worker whose database calls fail rests this long, doubling in a row …
+MAX_REST_S = 30.0  # … up to this
 
 # Bad requests that mean the destination itself is unusable, not this one post.
 _DESTINATION_GONE = (
@@ -80,6 +82,7 @@ class Workers:
         ai: AiClient | None = None,
         on_review: Callable[[Claimed, RuleView], Awaitable[object]] | None = None,
         concurrency: int = 8,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self.outbox = outbox
         self.index = index
@@ -94,44 +97,79 @@ class Workers:
         self.sent = 0
         self.failed = 0
         self._wake = asyncio.Event()
-        self._ahead = asyncio.Event()
+        self._ahead = LookAhead(index, ai)
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._loops: list[asyncio.Task[None]] = []
+        self._heartbeat = Heartbeat(outbox, heartbeat_s)
+        self._beating: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
-        self._ahead.set()
+        self._ahead.wake()
+
+    @property
+    def alive(self) -> int:
+        """How many worker tasks are running."""
+        return sum(not task.done() for task in self._loops)
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop(n)) for n in range(self.concurrency)]
+        self._loops = [asyncio.create_task(self._loop(n)) for n in range(self.concurrency)]
+        self._beating = asyncio.create_task(self._heartbeat.run())
+        self._tasks = [*self._loops]
         self._tasks.append(asyncio.create_task(self._reaper()))
-        self._tasks.append(asyncio.create_task(self._look_ahead()))
+        self._tasks.append(asyncio.create_task(self._ahead.run()))
 
     async def stop(self, timeout: float) -> None:
         """Stop claiming, let sends in progress finish, hand back the rest."""
         self._stopping.set()
         self._wake.set()
+        self._ahead.stop()
         _, pending = await asyncio.wait(self._tasks, timeout=timeout) if self._tasks else ((), ())
         for task in pending:
             task.cancel()
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._heartbeat.stop()
+        if self._beating is not None:
+            await self._beating
         released = await self.outbox.release_mine()
         log.info("workers_stopped", released=released, cut_short=len(pending))
 
     async def _loop(self, number: int) -> None:
+        failures = 0  # in a row, of the outbox itself
         while not self._stopping.is_set():
             try:
                 claimed = await self.outbox.claim(1, exclude_chats=self.limiter.cooling())
+                if not claimed:
+                    await self._idle()
+                for item in claimed:
+                    await self._supervised(item)
+                failures = 0
             except Exception:
-                log.exception("claim_failed")
-                claimed = []
-            if not claimed:
-                await self._idle()
-                continue
-            for item in claimed:
-                await self._process(item)
+                log.exception("worker_failed", worker=number)
+                failures += 1
+                with contextlib.suppress(asyncio.TimeoutError):
+                    rest = min(MAX_REST_S, REST_S * 2 ** (failures - 1))
+                    await asyncio.wait_for(self._stopping.wait(), rest)
+
+    async def _supervised(self, item: Claimed) -> None:
+        """Process one delivery, its lease renewed meanwhile; an unexpected error is retried."""
+        self._heartbeat.held.add(item.id)
+        try:
+            await self._process(item)
+        except Exception as error:
+            reason = redactor.text(f"{type(error).__name__}: {error}")
+            log.exception("delivery_crashed", delivery_id=item.id, rule_id=item.rule_id)
+            await self._transient(item, reason)
+            await self.alerts.report(
+                f"crash:{item.rule_id}",
+                f"A post of rule #{item.rule_id} failed unexpectedly",
+                f"{reason}\nIt is tried again; after {MAX_ATTEMPTS} tries it waits in /status.",
+            )
+        finally:
+            self._heartbeat.held.discard(item.id)
 
     async def _idle(self) -> None:
         self._wake.clear()
@@ -139,10 +177,15 @@ class Workers:
             await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
 
     async def _reaper(self) -> None:
+        """Hand back the claims of workers that died; now and then drop old finished rows."""
+        purged_at = -PURGE_EVERY_S
         while not self._stopping.is_set():
             with contextlib.suppress(Exception):
                 if await self.outbox.reap():
                     self.wake()
+                if time.monotonic() - purged_at >= PURGE_EVERY_S:
+                    purged_at = time.monotonic()
+                    await self.outbox.purge()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), REAP_EVERY_S)
 
@@ -200,8 +243,8 @@ class Workers:
         if not needs or (item.kind == "edit" and rule.edit_policy == "ignore"):
             return item
         try:
-            outcome = await self._run_steps(
-                rule, payload, item.source_chat_id, item.source_message_ids
+            outcome = await run_steps(
+                rule, payload, item.source_chat_id, item.source_message_ids, self.ai
             )
         except AiUnavailable as error:
             return await self._ai_down(item, rule, error.reason)
@@ -221,82 +264,6 @@ class Workers:
             log.info("delivery_filtered", delivery_id=item.id, reason=outcome.filtered_by)
             return None
         return dataclasses.replace(item, payload=payload.with_html(outcome.html))
-
-    async def _run_steps(
-        self,
-        rule: RuleView,
-        payload: Payload,
-        chat_id: int,
-        message_ids: tuple[int, ...],
-    ) -> pipeline.Outcome:
-        html = to_html(payload.text, payload.message_entities)
-        post = Post(
-            chat_id=chat_id,
-            message_ids=message_ids,
-            text=payload.text,
-            media_kinds=frozenset(payload.media_kinds),
-        )
-        return await pipeline.run(
-            rule.steps,
-            html,
-            ctx=pipeline.context_of(payload, chat_id, message_ids[0]),
-            ai=self.ai,
-            model=rule.ai_model,
-            limit=pipeline.CAPTION_LIMIT if payload.has_media else pipeline.TEXT_LIMIT,
-            allow_new_links=rule.allow_new_links,
-            post=post,
-        )
-
-    async def _look_ahead(self) -> None:
-        """Warm the AI cache for deliveries still queued behind others of their chat.
-
-        Order per destination means a delivery is transformed only when it is at the head of
-        its chat's queue; with a slow model that would serialise the queue. Running the same
-        steps early for what waits (each distinct post once: the client shares identical calls)
-        makes the transform at the head a cache hit. Nothing is written: failures here are
-        ignored and met again, with the rule's policy, when the delivery is claimed.
-        """
-        running: set[asyncio.Task[None]] = set()
-        warmed: set[tuple[int, int, str]] = set()  # posts of the current window already warmed
-        while not self._stopping.is_set():
-            rules = {r.id: r for r in self.index.with_ai_steps()} if self.ai else {}
-            if rules:
-                window: dict[tuple[int, int, str], int] = {}
-                for row in (
-                    await Delivery.filter(
-                        status=PENDING, rule_id__in=list(rules), kind__in=("post", "album")
-                    )
-                    .order_by("id")
-                    .limit(LOOK_AHEAD)
-                    .values("id", "rule_id", "source_chat_id", "unit")
-                ):  # keys only: a post's payload is read once, when it enters the window
-                    window.setdefault(
-                        (row["rule_id"], row["source_chat_id"], row["unit"]), row["id"]
-                    )
-                warmed &= window.keys()
-                fresh = [delivery_id for key, delivery_id in window.items() if key not in warmed]
-                if fresh:
-                    for row in await Delivery.filter(id__in=fresh).values(
-                        "rule_id", "source_chat_id", "unit", "source_message_ids", "payload"
-                    ):
-                        warmed.add((row["rule_id"], row["source_chat_id"], row["unit"]))
-                        payload = Payload.load(row["payload"])
-                        if payload.transformed is not None or row["rule_id"] not in rules:
-                            continue
-                        task = asyncio.create_task(self._warm(rules[row["rule_id"]], payload, row))
-                        running.add(task)
-                        task.add_done_callback(running.discard)
-            self._ahead.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._ahead.wait(), LOOK_AHEAD_IDLE_S)
-        for task in running:
-            task.cancel()
-
-    async def _warm(self, rule: RuleView, payload: Payload, row: dict[str, Any]) -> None:
-        with contextlib.suppress(Exception):
-            await self._run_steps(
-                rule, payload, row["source_chat_id"], tuple(row["source_message_ids"])
-            )
 
     async def _ai_down(self, item: Claimed, rule: RuleView, reason: str) -> Claimed | None:
         """The rule's policy for a post whose AI step can't run now."""

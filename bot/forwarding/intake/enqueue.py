@@ -28,7 +28,11 @@ class Batch:
 
     async def flush(self) -> int:
         rows, self.rows = self.rows, []
-        await self.outbox.add(rows)
+        try:
+            await self.outbox.add(rows)
+        except BaseException:
+            self.rows[:0] = rows  # not written: the batch fails as a whole, nothing is lost
+            raise
         if rows:
             for callback in self.after_flush:
                 callback()

@@ -1,10 +1,16 @@
-"""Long polling that never confirms an update before it has been handled.
+"""Long polling that never confirms an update before it has been handled, nor stalls on one.
 
 aiogram's own polling confirms an update (by asking for the next offset) while its handler may
 still be running, so a crash at the wrong moment loses it. Here a batch from getUpdates is fed to
 the Dispatcher first (updates of one chat in order, different chats concurrently) and only then is
 the offset moved on. A crash means a replay, which the outbox's unique key makes harmless. The
 deliveries of a batch are written in one statement at its end (``enqueue.batch``).
+
+No update holds up the others: its strings are made storable first (``storable``), an update of
+a type aiogram does not know is skipped, and one that still fails after ``MAX_TRIES`` polling
+rounds is set aside (``quarantine``). When the batch's statement fails, its updates are tried
+one at a time so the one to blame is found. The offset then moves up to the first update that
+still waits for a retry; the updates after it that were handled are not handled again.
 """
 
 from __future__ import annotations
@@ -16,12 +22,26 @@ from collections.abc import Sequence
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.intake import enqueue
+from bot.forwarding.intake.quarantine import Quarantine, reason_of
+from bot.forwarding.intake.storable import storable_update
+from bot.runtime.alerts import Alerts
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
+
+MAX_TRIES = 3  # polling rounds an update may fail before it is set aside
+
+
+def _is_known(update: Update) -> bool:
+    try:
+        update.event_type  # noqa: B018 - raises for an update type aiogram does not know
+    except UpdateTypeLookupError:
+        return False
+    return True
 
 
 def _chat_of(update: Update) -> object:
@@ -31,13 +51,27 @@ def _chat_of(update: Update) -> object:
 
 
 class Poller:
-    def __init__(self, bot: Bot, dp: Dispatcher, outbox: Outbox, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        dp: Dispatcher,
+        outbox: Outbox,
+        alerts: Alerts | None = None,
+        timeout: int = 10,
+        max_tries: int = MAX_TRIES,
+    ) -> None:
         self.bot = bot
         self.dp = dp
         self.outbox = outbox
+        self.quarantine = Quarantine(alerts)
         self.timeout = timeout
+        self.max_tries = max_tries
         self.offset: int | None = None
         self.handled = 0
+        self.skipped = 0  # updates of a type aiogram does not know
+        self._tries: dict[int, int] = {}  # update id -> polling rounds it failed
+        self._done: set[int] = set()  # handled (and stored) ids above the offset
+        self._counted: set[int] = set()  # ids whose failure this round was counted
 
     async def run(self, stop: asyncio.Event) -> None:
         # Callback queries always: an old button pressed after a deploy still gets its answer.
@@ -70,44 +104,101 @@ class Poller:
                 delay = min(delay * 2, 30.0)
                 continue
             if updates and not await self._handle(updates):
-                # A post could not be stored: keep the offset, fetch the batch again.
+                # An update could not be handled yet: fetch it (and what follows) again.
                 log.warning("batch_retry", retry_in=delay)
                 await self._pause(stop, delay)
                 delay = min(delay * 2, 30.0)
                 continue
             delay = 1.0
-            if updates:
-                self.offset = updates[-1].update_id + 1
         await self._confirm()
 
     async def _handle(self, updates: Sequence[Update]) -> bool:
-        """Feed a batch as one unit of work: its deliveries are written in one statement."""
+        """One polling round over a batch; False when some update must be fetched again."""
+        self._counted = set()
+        todo = []
+        for update in updates:
+            if update.update_id in self._done:
+                continue
+            if _is_known(update):
+                todo.append(storable_update(update, self.bot))
+            else:
+                log.info("update_skipped", update_id=update.update_id, reason="unknown type")
+                self.skipped += 1
+                self._done.add(update.update_id)
+        if todo and not await self._in_one_batch(todo):
+            await self._one_by_one(todo)
+        waiting = [u.update_id for u in updates if u.update_id not in self._done]
+        self.offset = waiting[0] if waiting else updates[-1].update_id + 1
+        self._done = {i for i in self._done if i >= self.offset}
+        self._tries = {i: n for i, n in self._tries.items() if i >= self.offset}
+        return not waiting
+
+    async def _in_one_batch(self, updates: Sequence[Update]) -> bool:
+        """Feed the updates as one unit of work: their deliveries are written in one statement."""
+        handled: list[int] = []
         try:
             async with enqueue.batch(self.outbox):
-                return await self.feed(updates)
+                await self._feed_chats(updates, handled)
         except Exception:
             log.exception("batch_not_stored")
             return False
+        self._done.update(handled)
+        return True
+
+    async def _one_by_one(self, updates: Sequence[Update]) -> None:
+        """After a failed batch statement: each update in its own, in order per chat."""
+        blocked: set[object] = set()
+        for update in updates:
+            chat = _chat_of(update)
+            if chat in blocked:
+                continue
+            handled: list[int] = []
+            try:
+                async with enqueue.batch(self.outbox):
+                    await self._feed_chats([update], handled)
+            except Exception as error:
+                handled = [update.update_id] if await self._set_aside(update, error) else []
+            if handled:
+                self._done.update(handled)
+            else:
+                blocked.add(chat)
 
     async def feed(self, updates: Sequence[Update]) -> bool:
-        """Handle a batch; False when some update must be fetched again."""
+        """Handle updates (outside a batch too); False when some update must be fetched again."""
+        handled: list[int] = []
+        await self._feed_chats(updates, handled)
+        return len(handled) == len(updates)
+
+    async def _feed_chats(self, updates: Sequence[Update], handled: list[int]) -> None:
         by_chat: dict[object, list[Update]] = {}
         for update in updates:
             by_chat.setdefault(_chat_of(update), []).append(update)
-        results = await asyncio.gather(*(self._feed_in_order(b) for b in by_chat.values()))
+        await asyncio.gather(*(self._feed_in_order(b, handled) for b in by_chat.values()))
         self.handled += len(updates)
-        return all(results)
 
-    async def _feed_in_order(self, updates: list[Update]) -> bool:
+    async def _feed_in_order(self, updates: list[Update], handled: list[int]) -> None:
+        """Stop at the first update that fails (its chat's order is kept on the retry), unless it
+        is set aside."""
         for update in updates:
             try:
                 await self.dp.feed_update(self.bot, update)
-            except Exception:
-                # Only failures to store a post get here (the error router handles the rest and
-                # has already alerted): stop this chat's batch so its order is kept on the retry.
-                log.exception("update_failed", update_id=update.update_id)
-                return False
-        return True
+            except Exception as error:
+                # Only failures to store a post get here (the error router handles the rest).
+                if not await self._set_aside(update, error):
+                    return
+            handled.append(update.update_id)
+
+    async def _set_aside(self, update: Update, error: Exception) -> bool:
+        """Count a failed round of the update; True once it is quarantined."""
+        update_id = update.update_id
+        if update_id not in self._counted:
+            self._counted.add(update_id)
+            self._tries[update_id] = self._tries.get(update_id, 0) + 1
+        tries = self._tries[update_id]
+        log.warning("update_failed", update_id=update_id, tries=tries, exc_info=error)
+        if tries < self.max_tries:
+            return False
+        return await self.quarantine.put(update, reason_of(error))
 
     async def _confirm(self) -> None:
         """Tell Telegram what was handled, so a restart does not replay it."""

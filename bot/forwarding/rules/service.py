@@ -1,8 +1,9 @@
 """Rules as a service: create, update, pause, resume and delete, one module for every caller.
 
-Validation happens before anything is written: a malformed rule, an invalid or catastrophic regex,
-a rule with no destination, or a chat the bot cannot read or write raises ``RuleError`` with a
-message the owner can act on, and nothing is saved.
+Validation happens before anything is written: a malformed rule, an invalid or catastrophic regex
+(in a filter or a step), an oversized step setting, a rule with no destination, or a chat the bot
+cannot read or write raises ``RuleError`` with a message the owner can act on, and nothing is
+saved.
 """
 
 from __future__ import annotations
@@ -92,8 +93,7 @@ class RulesService:
 
     async def update(self, rule_id: int, changes: dict[str, Any]) -> RuleView:
         row = await self._row(rule_id)
-        current = _spec_of(row).model_dump()
-        spec = parse_spec({**current, **changes})
+        spec = parse_spec({**_stored(row), **changes})
         if {"sources", "destinations"} & changes.keys():
             spec = await self.check_chats(spec)
         await Rule.filter(id=rule_id).update(**_columns(spec))
@@ -144,5 +144,7 @@ def _columns(spec: RuleSpec) -> dict[str, Any]:
     return {name: data[name] for name in _FIELDS}
 
 
-def _spec_of(row: Rule) -> RuleSpec:
-    return RuleSpec.model_validate({name: getattr(row, name) for name in _FIELDS})
+def _stored(row: Rule) -> dict[str, Any]:
+    """A rule's columns as saved: validated again with the changes (an old rule that is no longer
+    valid is refused with the reason, never half-read)."""
+    return {name: getattr(row, name) for name in _FIELDS}

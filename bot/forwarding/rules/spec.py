@@ -1,4 +1,8 @@
-"""What a rule says, validated: the one shape the wizard, the service and the tests share."""
+"""What a rule says, validated: the one shape the wizard, the service and the tests share.
+
+Its steps are checked through the step catalogue and kept in their stored form, so a step that
+would fail when run (a catastrophic regex, an oversized prompt) is refused when the rule is saved.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.forwarding.rules.filters import FilterSpec
+from bot.forwarding.steps.catalogue import parse_steps
 
 Mode = Literal["copy", "forward"]
 EditPolicy = Literal["edit", "repost", "ignore"]
@@ -51,6 +56,12 @@ class RuleSpec(BaseModel):
             what = "source" if info.field_name == "sources" else "destination"
             raise ValueError(f"A rule needs at least one {what}.")
         return value
+
+    @model_validator(mode="after")
+    def _valid_steps(self) -> RuleSpec:
+        # a model check, not a field one: the message names the step, not "steps"
+        self.steps = parse_steps(self.steps)
+        return self
 
     @model_validator(mode="after")
     def _coherent(self) -> RuleSpec:

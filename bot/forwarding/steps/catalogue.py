@@ -44,12 +44,11 @@ KINDS: tuple[type[StepModel], ...] = (
 BY_TYPE: dict[str, type[StepModel]] = {kind.type_name(): kind for kind in KINDS}
 AI_STEP_TYPES = frozenset(kind.type_name() for kind in KINDS if kind.uses_ai)
 
-# A discriminated union of the models: errors name the kind ("summarize.max_chars: ...").
+# Stored steps are a discriminated union of the models, told apart by ``type``.
 _UNION: Any = Annotated[
     Union[KINDS],  # noqa: UP007 (built from the registry)
     Field(discriminator="type"),
 ]
-_STEP: TypeAdapter[StepModel] = TypeAdapter(_UNION)
 _STEPS: TypeAdapter[list[StepModel]] = TypeAdapter(list[_UNION])
 
 
@@ -61,11 +60,28 @@ def label(kind: str) -> str:
 
 def parse_step(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate one step as the owner gave it; its stored form, or ValueError saying why not."""
+    kind = str(raw.get("type") or "")
+    if kind not in BY_TYPE:
+        raise ValueError(f"Unknown step type “{kind}”." if kind else "The step has no type.")
     try:
-        step = _STEP.validate_python(dict(raw))
+        step = BY_TYPE[kind].model_validate(dict(raw))
     except ValidationError as error:
         raise ValueError(validation_message(error)) from None
     return step.model_dump(mode="json")
+
+
+def parse_steps(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Validate a rule's steps before they are saved; their stored forms, or ValueError naming the
+    first step refused ("Step 2 (Regex replace): …")."""
+    stored = []
+    for number, step in enumerate(raw, 1):
+        try:
+            stored.append(parse_step(step))
+        except ValueError as error:
+            kind = BY_TYPE.get(str(step.get("type") or ""))
+            name = f"Step {number} ({kind.label})" if kind else f"Step {number}"
+            raise ValueError(f"{name}: {error}") from None
+    return stored
 
 
 def load_steps(raw: Sequence[Mapping[str, Any]]) -> list[StepModel]:
@@ -84,7 +100,7 @@ def _describe(raw: Mapping[str, Any]) -> str:
     if kind not in BY_TYPE:
         return f"Unknown step “{kind}”" if kind else "Unknown step"
     try:
-        return _STEP.validate_python(dict(raw), context={"trusted": True}).describe()
+        return BY_TYPE[kind].model_validate(dict(raw), context={"trusted": True}).describe()
     except (ValidationError, ValueError):
         return f"{label(kind)} (invalid settings)"
 

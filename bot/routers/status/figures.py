@@ -17,7 +17,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from bot.forwarding.html import clip_escaped
-from models import Delivery
+from models import Delivery, QuarantinedUpdate
 from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ class StatusReport:
     ai: AiFigures | None  # None: not configured
     dead: tuple[DeadItem, ...]  # newest first, at most DEAD_SHOWN
     dead_total: int
+    quarantined: int = 0  # updates set aside by the poller
 
 
 def ai_figures(ai: Any) -> AiFigures | None:
@@ -123,6 +124,7 @@ async def gather_status(services: Services, *, now: float | None = None) -> Stat
         ai=ai_figures(getattr(services, "ai", None)),
         dead=tuple(_dead_item(services, row) for row in dead_rows),
         dead_total=depth.get(DEAD, 0),
+        quarantined=await QuarantinedUpdate.all().count(),
     )
 
 
@@ -189,6 +191,11 @@ def render_status(report: StatusReport) -> str:
         f"Outbox: {_depth_line(report.depth)}",
         f"Sent in the last hour: {report.sent_last_hour}",
         _ai_line(report.ai),
+        *(
+            [f"Updates set aside (could not be handled): {report.quarantined}"]
+            if report.quarantined
+            else []
+        ),
         "",
         "<b>Last errors</b>",
     ]

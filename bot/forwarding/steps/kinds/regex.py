@@ -23,6 +23,8 @@ from bot.forwarding.rules.regexguard import (
 )
 from bot.forwarding.steps.base import Ask, StepContext, TextStep, short
 
+MAX_REPLACEMENT = 1000
+
 
 def _check_replacement(compiled: regex.Pattern[str], replacement: str) -> None:
     """Refuse a replacement whose group references or escapes the pattern cannot fill."""
@@ -38,6 +40,15 @@ def _check_replacement(compiled: regex.Pattern[str], replacement: str) -> None:
             f"The replacement {replacement!r} is invalid ({exc}). Refer to groups as \\1 or "
             "\\g<name>, and write \\\\ for a backslash."
         ) from None
+
+
+def _check_length(replacement: str) -> None:
+    """Refuse an oversized replacement when the step is saved (stored ones still load)."""
+    if len(replacement) > MAX_REPLACEMENT:
+        raise ValueError(
+            f"The replacement is too long ({len(replacement)} characters; at most "
+            f"{MAX_REPLACEMENT})."
+        )
 
 
 def _read(text: str) -> dict[str, Any]:
@@ -69,6 +80,7 @@ class RegexReplace(TextStep, label="Regex replace", icon="🔁"):
                 compiled = check_syntax(self.pattern, ignore_case=self.ignore_case)
             else:
                 compiled = compile_pattern(self.pattern, ignore_case=self.ignore_case)
+                _check_length(self.replacement)
         except RegexRejected as exc:
             raise ValueError(str(exc)) from None
         _check_replacement(compiled, self.replacement)
