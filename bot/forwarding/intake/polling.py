@@ -95,19 +95,16 @@ class Poller:
                 updates = fetch.result()
             except TelegramConflictError:
                 log.warning("polling_conflict", hint="another process polls this bot")
-                await self._pause(stop, delay)
-                delay = min(delay * 2, 30.0)
+                delay = await self._back_off(stop, delay)
                 continue
             except (TelegramNetworkError, TelegramServerError) as error:
                 log.warning("polling_failed", error=str(error), retry_in=delay)
-                await self._pause(stop, delay)
-                delay = min(delay * 2, 30.0)
+                delay = await self._back_off(stop, delay)
                 continue
             if updates and not await self._handle(updates):
                 # An update could not be handled yet: fetch it (and what follows) again.
                 log.warning("batch_retry", retry_in=delay)
-                await self._pause(stop, delay)
-                delay = min(delay * 2, 30.0)
+                delay = await self._back_off(stop, delay)
                 continue
             delay = 1.0
         await self._confirm()
@@ -208,6 +205,8 @@ class Poller:
             await self.bot.get_updates(offset=self.offset, limit=1, timeout=0)
 
     @staticmethod
-    async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    async def _back_off(stop: asyncio.Event, delay: float) -> float:
+        """Wait ``delay`` (or until stopped); the next, doubled delay, at most 30 s."""
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+            await asyncio.wait_for(stop.wait(), delay)
+        return min(delay * 2, 30.0)

@@ -37,13 +37,7 @@ def storable(value: Any) -> Any:
 
 def is_storable(value: Any) -> bool:
     """Whether no string inside ``value`` holds a NUL or a lone surrogate."""
-    if isinstance(value, str):
-        return _UNSTORABLE.search(value) is None
-    if isinstance(value, dict):
-        return all(is_storable(k) and is_storable(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return all(is_storable(v) for v in value)
-    return True
+    return storable(value) == value
 
 
 def storable_update(update: Update, bot: Bot) -> Update:
@@ -54,6 +48,7 @@ def storable_update(update: Update, bot: Bot) -> Update:
     except PydanticSerializationError:
         pass
     data = update.model_dump(by_alias=True, exclude_unset=True)
-    if is_storable(data):  # the text only spelled out a backslash escape
+    clean = storable(data)
+    if clean == data:  # the text only spelled out a backslash escape
         return update
-    return Update.model_validate(storable(data), context={"bot": bot})
+    return Update.model_validate(clean, context={"bot": bot})
