@@ -12,15 +12,17 @@ def main(argv: list[str]) -> int:
 
         return asyncio.run(run_demo())
 
-    from bot.app import BotApp
     from bot.runtime.config import SettingsError, load_settings
-    from bot.runtime.logging import configure_logging, get_logger
 
     try:
         settings = load_settings()
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
+    # Only now the heavy imports (aiogram takes seconds): a settings error shows at once.
+    from bot.app import BotApp
+    from bot.runtime.logging import configure_logging, get_logger
+
     configure_logging(settings.log_level, secrets=settings.secrets())
     try:
         return asyncio.run(BotApp(settings).run())

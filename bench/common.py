@@ -208,6 +208,7 @@ def rule_record(
     sources: Sequence[int],
     destinations: Sequence[int],
     filters: dict[str, Any] | None = None,
+    steps: Sequence[dict[str, Any]] = (),
 ) -> tuple[Any, ...]:
     """A ``rules`` row as the rules service would store it (validated by ``RuleSpec``)."""
     spec = RuleSpec.model_validate(
@@ -216,6 +217,7 @@ def rule_record(
             "sources": [{"chat_id": chat, "title": f"Source {chat}"} for chat in sources],
             "destinations": [{"chat_id": chat, "title": f"Dest {chat}"} for chat in destinations],
             "filters": filters or {},
+            "steps": list(steps),
         }
     )
     data = spec.model_dump(mode="json")
@@ -315,9 +317,18 @@ class StandInError(RuntimeError):
 class StandIn:
     """The Telegram stand-in in a child process, driven through its control routes."""
 
-    def __init__(self, tokens: Sequence[str] = (TOKEN,), *, flood: bool = True) -> None:
+    def __init__(
+        self,
+        tokens: Sequence[str] = (TOKEN,),
+        *,
+        flood: bool = True,
+        latency_ms: int = 0,  # before each answer goes out, as real Telegram takes tens of ms
+        module: str = "sandbox.telegram.standin",  # or one taking the same options
+    ) -> None:
         self.tokens = tuple(tokens)
         self.flood = flood
+        self.latency_ms = latency_ms
+        self.module = module
         self.url = ""
         self.process: asyncio.subprocess.Process | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -326,7 +337,7 @@ class StandIn:
         args = [
             sys.executable,
             "-m",
-            "sandbox.telegram.standin",
+            self.module,
             "--host",
             "127.0.0.1",
             "--port",
@@ -336,6 +347,8 @@ class StandIn:
             args += ["--token", token]
         if not self.flood:
             args.append("--no-flood")
+        if self.latency_ms:
+            args += ["--latency-ms", str(self.latency_ms)]
         self.process = await asyncio.create_subprocess_exec(
             *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
         )
@@ -466,6 +479,87 @@ async def running_bot(settings: Settings, **options: Any) -> AsyncIterator[Start
         else:
             if code != 0:
                 say(f"the bot exited with code {code}")
+
+
+def bot_environment(url: str, telegram_url: str, limits: bool = True) -> dict[str, str]:
+    """The environment of a ``python main.py`` dyno against the stand-in."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH"}
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        OWNER_TELEGRAM_ID=str(OWNER),
+        ADMIN_CHAT_ID=str(ALERTS),
+        DATABASE_URL=url,
+        TELEGRAM_API_URL=telegram_url,
+        TELEGRAM_FLOOD_LIMITS="true" if limits else "false",
+        GROQ_API_KEY="gsk_bench",
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+START_LINE = "Bot started. Listening for messages..."  # bot.app.START_LINE, without importing it
+PROCESS_LOGS = Path(tempfile.gettempdir()) / "forwarding-bench" / "processes"
+
+
+class BotProcess:
+    """One ``python main.py`` (a dyno), its output kept in a log file of its own."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.process = process
+        self.log = log
+        self._up = asyncio.Event()
+        assert process.stdout is not None
+        self._keeper = asyncio.create_task(self._keep(process.stdout))
+
+    @classmethod
+    async def start(cls, env: dict[str, str], label: str, timeout: float = 60.0) -> BotProcess:
+        """Started, and up: its start line printed."""
+        PROCESS_LOGS.mkdir(parents=True, exist_ok=True)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "main.py",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        bot = cls(process, PROCESS_LOGS / f"{label}.log")
+        try:
+            await asyncio.wait_for(bot._up.wait(), timeout)
+        except asyncio.TimeoutError:
+            await bot.stop()
+            raise RuntimeError(f"bot process {label} did not start; see {bot.log}") from None
+        return bot
+
+    async def _keep(self, stream: asyncio.StreamReader) -> None:
+        with self.log.open("wb") as log:
+            while line := await stream.readline():
+                log.write(line)
+                if START_LINE.encode() in line:
+                    self._up.set()
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    async def wait(self) -> int:
+        code = await self.process.wait()
+        await self._keeper
+        return code
+
+    async def stop(self, timeout: float = 45.0) -> int:
+        """As Heroku stops a dyno: SIGTERM, SIGKILL if it does not end in time."""
+        if self.running:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.wait(), timeout)
+        except asyncio.TimeoutError:
+            self.kill()
+            return await self.wait()
 
 
 async def wait_for(check: Callable[[], bool], deadline: float, interval: float = 0.005) -> bool:

@@ -1,8 +1,10 @@
 """Lifecycle: start-up, polling while leader, and a clean stop on SIGTERM.
 
-Start: open the database (schema brought up to date) → check the token (getMe) → delete any
-webhook → publish command menus → start the delivery workers → log the start line → poll while
-this process is the leader. Stop (SIGTERM/SIGINT): polling ends, in-flight updates and sends
+Start: open the database (schema brought up to date; while it does not answer, wait for it, with
+one alert) → check the token (getMe) → delete any webhook → publish command menus → start the
+delivery workers → log the start line → poll while this process is the leader. A database lost
+later is ridden out: polling stops while the connection is down and resumes when it is back (see
+``runtime/cluster.py``); the workers rest and try again. Stop (SIGTERM/SIGINT): polling ends, in-flight updates and sends
 finish (aiogram does not wait for handlers: ``InFlight`` does), unfinished claims go back to the
 outbox, then the Bot session and the database close. Exit 0.
 """
@@ -25,7 +27,7 @@ from bot.runtime.access import Access
 from bot.runtime.alerts import Alerts
 from bot.runtime.commands import publish_commands
 from bot.runtime.config import Settings
-from bot.runtime.db import close_db, describe_target, open_db, upgrade_schema
+from bot.runtime.db import close_db, describe_target, open_when_ready
 from bot.runtime.logging import get_logger
 from bot.runtime.telegram import make_bot
 from bot.services import Services, build_services
@@ -66,21 +68,31 @@ class BotApp:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self._on_signal, sig)
-        url = self.settings.effective_database_url
+        settings = self.settings
+        self.bot = make_bot(settings)
+        url = settings.effective_database_url
+        # Deduplicated through Postgres across dynos; locally while the database is away.
+        self.alerts = Alerts(self.bot, settings.alert_chat_id, shared=url.startswith("postgres"))
         try:
-            await upgrade_schema(url, self.settings.database_pool_size)
-            await open_db(url, self.settings.database_pool_size)
-        except (OSError, asyncio.TimeoutError) as error:
-            log.error("database_unreachable", database=describe_target(url), error=str(error))
-            return 1
-        log.info("database_ready", database=describe_target(url))
-        self.bot = make_bot(self.settings)
-        try:
+            if not await open_when_ready(
+                url, settings.database_pool_size, self._stop, on_waiting=self._database_waiting
+            ):
+                return 0
+            log.info("database_ready", database=describe_target(url))
             return await self._serve(self.bot)
         finally:
             await self.bot.session.close()
-            await close_db()
+            with contextlib.suppress(Exception):
+                await close_db()
             log.info("bot_stopped")
+
+    async def _database_waiting(self, reason: str) -> None:
+        assert self.alerts is not None
+        await self.alerts.report(
+            "database_lost",
+            "The database is unreachable",
+            f"{reason}\nThe bot waits for it and starts when it answers.",
+        )
 
     def _on_signal(self, sig: signal.Signals) -> None:
         log.info("stop_requested", signal=sig.name)
@@ -98,7 +110,8 @@ class BotApp:
             log.error("telegram_unreachable", error=str(error))
             return 1
         access = Access(settings.owner_telegram_id)
-        self.alerts = alerts = Alerts(bot, settings.alert_chat_id)
+        alerts = self.alerts
+        assert alerts is not None
         services = self.services = await build_services(
             settings,
             bot,
@@ -119,6 +132,7 @@ class BotApp:
             outbox=services.outbox,
             workers=services.workers,
         )
+        self._watch_database(services, alerts)
         await publish_commands(bot, settings.owner_telegram_id, await access.admin_ids())
         if self._stop.is_set():
             return 0
@@ -142,14 +156,38 @@ class BotApp:
             await services.cluster.close()
         return 0
 
+    def _watch_database(self, services: Services, alerts: Alerts) -> None:
+        """One alert when the database is lost, one when it is back (and the workers woken)."""
+
+        async def lost(reason: str) -> None:
+            await alerts.report(
+                "database_lost",
+                "The database connection was lost",
+                f"{reason}\nPolling and deliveries wait; the bot reconnects by itself.",
+            )
+
+        async def back(away_s: float) -> None:
+            services.workers.wake()
+            await alerts.report(
+                "database_back", "The database is back", f"after {away_s:.0f} s away"
+            )
+
+        services.cluster.on_lost = lost
+        services.cluster.on_back = back
+
     async def _poll_while_leader(self, bot: Bot, dp: Dispatcher, services: Services) -> None:
-        """Poll while this process holds the leader lock; otherwise deliver and wait to lead."""
+        """Poll while this process holds the leader lock; otherwise deliver and wait to lead.
+
+        When the database connection drops, polling stops at once (the lock went with the
+        session), the connection is made again, and the lock may be taken anew."""
         cluster = services.cluster
         while not self._stop.is_set():
+            if cluster.lost.is_set():
+                if not await cluster.reconnect(self._stop):
+                    return
+                continue
             if not await cluster.try_lead():
                 await _wait_any(self._stop, cluster.lost, timeout=LEADER_RETRY_SECONDS)
-                if cluster.lost.is_set():
-                    return  # our database session is gone: let the dyno restart cleanly
                 continue
             log.info("polling_started", process=cluster.name)
             services.poller = Poller(bot, dp, services.outbox, self.alerts)
@@ -160,8 +198,7 @@ class BotApp:
             finally:
                 watcher.cancel()
             if cluster.lost.is_set():
-                log.error("leadership_lost")
-                return
+                log.warning("polling_stopped_database_lost", process=cluster.name)
 
     async def _flush_alerts(self) -> None:
         assert self.alerts is not None

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 
+from bot.forwarding.delivery.cluster_limits import ClusterRateLimiter
 from bot.forwarding.delivery.outbox import Claimed, Outbox
-from bot.forwarding.delivery.ratelimit import RateLimiter
+from bot.forwarding.delivery.ratelimit import Limits, RateLimiter
 from bot.forwarding.delivery.sender import Sender
 from bot.forwarding.delivery.worker import Workers
 from bot.forwarding.intake.ingest import Ingest
@@ -24,6 +25,7 @@ from bot.runtime.access import Access
 from bot.runtime.alerts import Alerts
 from bot.runtime.cluster import Cluster
 from bot.runtime.config import Settings
+from bot.runtime.db import is_postgres
 
 ReviewNotifier = Callable[[Bot, Access, Claimed, RuleView, RateLimiter], Awaitable[int]]
 """Sends a delivery waiting for review to the reviewers (the review feature supplies it)."""
@@ -59,7 +61,8 @@ async def build_services(
     await cluster.start()
     outbox = Outbox(cluster.name)
     rules = RulesService(bot, index, outbox, on_change=cluster.notify_rules_changed)
-    limiter = RateLimiter()
+    limits = Limits() if settings.telegram_flood_limits else Limits.lifted()
+    limiter = ClusterRateLimiter(limits) if is_postgres() else RateLimiter(limits)
 
     async def ai_down(reason: str) -> None:
         await alerts.report("ai_outage", "The AI (Groq) is unavailable", reason)
@@ -91,5 +94,18 @@ async def build_services(
             f"filter:{rule.id}", f"A filter of rule #{rule.id} could not run", reason
         )
 
-    ingest = Ingest(index, outbox, on_enqueue=workers.wake, on_filter_error=filter_failed)
+    async def post_skipped(rule: RuleView, reason: str) -> None:
+        await alerts.report(
+            f"skipped:{rule.id}",
+            f"Rule #{rule.id} skipped a post it cannot forward",
+            f"{reason}\nSkipped posts are counted on the rule's card and in /status.",
+        )
+
+    ingest = Ingest(
+        index,
+        outbox,
+        on_enqueue=workers.wake,
+        on_filter_error=filter_failed,
+        on_skip=post_skipped,
+    )
     return Services(index, rules, outbox, limiter, workers, ingest, cluster, ai)

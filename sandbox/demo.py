@@ -1,7 +1,9 @@
 """The offline demo: ``python main.py --demo`` (or ``./dev demo``).
 
 Runs the real bot against the local Telegram and Groq stand-ins, on an embedded SQLite file in a
-temporary folder, with no credentials, and prints what each person and chat sees.
+temporary folder, with no credentials, and prints what each person and chat sees (the bot's texts
+whole: see ``sandbox/demo_transcript.py``). It ends with a recap of what each scene showed, every
+claim checked against what the stand-ins received; the demo fails when one does not hold.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from bot.app import BotApp
 from bot.runtime.logging import configure_logging
+from sandbox.demo_transcript import Transcript, plain, say
 from sandbox.groq.server import GroqStandIn
 from sandbox.settings import standin_settings
 from sandbox.telegram.person import Person, Reply
@@ -23,54 +26,8 @@ BOT_ID = 700000
 OWNER, STRANGER = 1001, 2002
 ALERTS = -1001000000900
 NEWS, DIGEST, ARCHIVE, MIRROR = -1001000000101, -1001000000201, -1001000000202, -1001000000203
-
-
-class Transcript:
-    def __init__(self, tg: TelegramStandIn) -> None:
-        self.tg = tg
-        self.names = {OWNER: "Olivia (owner)", STRANGER: "Stan (stranger)"}
-        self.seen: dict[int, int] = {}
-
-    def section(self, title: str) -> None:
-        print(f"\n── {title} " + "─" * max(0, 66 - len(title)))
-
-    def person(self, user_id: int, text: str) -> None:
-        print(f"  {self.names[user_id]} → bot: {text}")
-
-    def channel(self, title: str, text: str) -> None:
-        print(f"  [{title}] posts: {text}")
-
-    def wizard(self, action: str, reply: Reply) -> None:
-        """One wizard step: what the owner did, the first lines of what the bot answered."""
-        fresh = [m.get("text") or "" for m in reply.messages]
-        answer = fresh[0] if fresh else reply.notice or reply.edited
-        lines = [line for line in answer.splitlines() if line.strip()][:2]
-        shown = " / ".join(line.strip() for line in lines)
-        print(f"  Olivia: {action}\n      bot: {shown[:150]}")
-
-    def new_in(self, chat_id: int, label: str) -> list[dict[str, Any]]:
-        """Print what the bot sent to a chat since last time."""
-        messages = self.tg.bot_messages(chat_id) if self._exists(chat_id) else []
-        fresh = messages[self.seen.get(chat_id, 0) :]
-        self.seen[chat_id] = len(messages)
-        for message in fresh:
-            body = message.get("text") or message.get("caption") or ""
-            kind = next((k for k in ("photo", "video", "document") if k in message), "")
-            album = " (album)" if message.get("media_group_id") else ""
-            edited = " (edited)" if message.get("edit_date") else ""
-            shown = body.replace("\n", "\n" + " " * 6)
-            print(f"  bot → {label}: {f'[{kind}]{album} ' if kind else ''}{shown}{edited}")
-        return fresh
-
-    def mark_read(self, chat_id: int) -> None:
-        self.seen[chat_id] = len(self.tg.bot_messages(chat_id))
-
-    def _exists(self, chat_id: int) -> bool:
-        try:
-            self.tg.bot_messages(chat_id)
-        except ValueError:
-            return False
-        return True
+FIRST_POST = "<b>Python 3.14 is out.</b> Free-threading is now supported and the REPL got colours."
+EDITED_POST = "Python 3.14 is out (and 3.13.9 too)."
 
 
 async def _until(condition: Callable[[], Any], tg: TelegramStandIn, timeout: float = 15) -> None:
@@ -91,6 +48,20 @@ async def run_demo() -> int:
             await tg.stop()
 
 
+def _opening(tg: TelegramStandIn, groq: GroqStandIn) -> None:
+    print("Offline demo: the real forwarding bot, with everything around it simulated here.")
+    for line in (
+        f"• Telegram is a local stand-in ({tg.url}): Olivia, Stan and the channels are made up.",
+        f"• The AI (Groq) is a local stand-in too ({groq.base_url}), and its answers are "
+        "simulated, not a model's: a translation is the post with “[Spanish]” in front, a "
+        "summary is its first sentences after “[summary]”, and the AI filter says yes when the "
+        "topic word is in the post.",
+        "• The database is an SQLite file in a temporary folder, removed at the end.",
+        "Nothing leaves this machine: no credentials, no connection beyond 127.0.0.1.",
+    ):
+        say("  ", line)
+
+
 async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> int:
     tg.add_bot(TOKEN, username="forwarder_demo_bot", first_name="Forwarder")
     tg.add_user(OWNER, first_name="Olivia", username="olivia")
@@ -108,8 +79,8 @@ async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> i
     settings = standin_settings(
         TOKEN, OWNER, ALERTS, database_url, tg.url, groq.base_url, groq_key="gsk_demo"
     )
-    out = Transcript(tg)
-    print("Offline demo: the real bot, local Telegram and Groq stand-ins, an embedded SQLite file.")
+    out = Transcript(tg, OWNER, "Olivia", {OWNER: "Olivia (owner)", STRANGER: "Stan (stranger)"})
+    _opening(tg, groq)
     app = BotApp(settings, handle_signals=False)
     task = asyncio.create_task(app.run())
     await _wait_started(app, task)
@@ -119,11 +90,13 @@ async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> i
         app.request_stop()
         code = await task
     invalid = tg.invalid_calls()
-    out.section("Done")
-    print(
-        f"  {len(tg.calls)} Bot API calls, {len(invalid)} refused by the specification; exit {code}"
+    out.showed(
+        f"{len(tg.calls)} Bot API calls, each checked against the Bot API specification: "
+        f"{len(invalid)} refused",
+        not invalid,
     )
-    return 0 if code == 0 and not invalid else 1
+    out.showed(f"the bot stopped cleanly (exit {code})", code == 0)
+    return 0 if out.print_recap() else 1
 
 
 async def _wait_started(app: BotApp, task: asyncio.Task[int]) -> None:
@@ -135,23 +108,40 @@ async def _wait_started(app: BotApp, task: asyncio.Task[int]) -> None:
 
 
 async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
-    assert app.services is not None
-    rules = app.services.rules
     owner = Person(tg, app, OWNER)
+    await _greetings(tg, owner, out)
+    await _wizard(owner, out)
+    await _more_rules(app, out)
+    post = await _first_post(tg, owner, out)
+    await _filtered_posts(tg, app, owner, out)
+    await _album(tg, out)
+    await _edit(tg, post, out)
 
+
+async def _greetings(tg: TelegramStandIn, owner: Person, out: Transcript) -> None:
     out.section("The owner says hello")
     out.person(OWNER, "/start")
     tg.user_sends(OWNER, "/start")
     await owner.settle()
-    out.new_in(OWNER, "Olivia")
+    hello = out.new_in(OWNER, "Olivia")
+    out.showed(
+        "/start greets the owner with the commands she can use",
+        any("/newrule" in (m.get("text") or "") for m in hello),
+    )
 
     out.section("A stranger tries three commands: one polite refusal, nothing else")
     for command in ("/start", "/rules", "/help"):
         out.person(STRANGER, command)
         tg.user_sends(STRANGER, command)
     await owner.settle()
-    out.new_in(STRANGER, "Stan")
+    refusals = out.new_in(STRANGER, "Stan")
+    out.showed(
+        "a stranger's three commands get one polite refusal and nothing else",
+        len(refusals) == 1 and "private bot" in (refusals[0].get("text") or ""),
+    )
 
+
+async def _wizard(owner: Person, out: Transcript) -> None:
     out.section("The owner builds a rule in the /newrule wizard")
     steps: list[tuple[str, Callable[[], Awaitable[Reply]]]] = [
         ("/newrule", lambda: owner.says("/newrule")),
@@ -178,11 +168,19 @@ async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
         ("[💾 Save rule]", lambda: owner.presses("Save rule")),
     ]
     for action, act in steps:
-        reply = await act()
-        out.wizard(action, reply)
-    out.mark_read(OWNER)
+        reply = await out.wizard(action, act)
+    prompts = [f"New rule · {step}/6" in "\n".join(out.owner_texts) for step in range(1, 7)]
+    out.showed(
+        "the /newrule wizard: a prompt for each of its 6 steps, a preview of a sample post, "
+        "a name, the summary, and the rule saved",
+        all(prompts) and "saved and active" in reply.text,
+    )
 
-    out.section("A second rule, from the rules service: AI filter and summary into Archive")
+
+async def _more_rules(app: BotApp, out: Transcript) -> None:
+    assert app.services is not None
+    rules = app.services.rules
+    out.section("Two more rules, made through the rules service to keep the demo short")
     await rules.create(
         {
             "name": "Python digest",
@@ -195,8 +193,9 @@ async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
         },
         created_by=OWNER,
     )
-    print(
-        "  rule “Python digest”: only posts the AI finds are about Python, summarized to 80 characters"
+    out.note(
+        "rule “Python digest”, Tech News → Archive: only posts the AI finds are about Python, "
+        "summarized by the AI to 80 characters"
     )
     await rules.create(
         {
@@ -207,55 +206,96 @@ async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
         },
         created_by=OWNER,
     )
-    print("  rule “Mirror”: everything but “sponsored” posts, copied as is")
+    out.note("rule “Mirror”, Tech News → Mirror: every post but “sponsored” ones, copied as is")
 
-    out.section("A channel post: reviewed, translated, summarized and mirrored")
-    post = tg.channel_post(
-        NEWS,
-        "<b>Python 3.14 is out.</b> Free-threading is now supported and the REPL got colours.",
-        parse_mode="HTML",
-    )
-    out.channel("Tech News", "Python 3.14 is out. Free-threading is now supported … (bold title)")
+
+async def _first_post(tg: TelegramStandIn, owner: Person, out: Transcript) -> dict[str, Any]:
+    out.section("A channel post: mirrored, summarized, and translated after review")
+    post = tg.channel_post(NEWS, FIRST_POST, parse_mode="HTML")
+    out.channel("Tech News", f"posts: {plain(FIRST_POST)} (first sentence in bold)")
     await _until(lambda: _count(tg, MIRROR) >= 1 and _count(tg, ARCHIVE) >= 1, tg)
-    out.new_in(MIRROR, "Mirror")
-    out.new_in(ARCHIVE, "Archive")
+    mirrored = out.new_in(MIRROR, "Mirror")
+    summary = out.new_in(ARCHIVE, "Archive")
     await _until(
         lambda: any("👀 Review" in (m.get("text") or "") for m in tg.bot_messages(OWNER)), tg
     )
     out.new_in(OWNER, "Olivia")
-    out.wizard("[✅ Approve]", await owner.presses("Approve"))
+    held = _count(tg, DIGEST) == 0
+    await out.wizard("[✅ Approve]", lambda: owner.presses("Approve"))
     await _until(lambda: _count(tg, DIGEST) >= 1, tg)
-    out.new_in(DIGEST, "Digest ES")
+    translated = out.new_in(DIGEST, "Digest ES")
+    out.showed(
+        "a post copied to Mirror as it is",
+        [m.get("text") for m in mirrored] == [plain(FIRST_POST)],
+    )
+    out.showed(
+        "the AI's summary of it in Archive",
+        len(summary) == 1 and (summary[0].get("text") or "").startswith("[summary] "),
+    )
+    out.showed(
+        "its Spanish translation held for the owner's review, posted to Digest ES on approval",
+        held and len(translated) == 1 and (translated[0].get("text") or "").startswith("[Spanish]"),
+    )
+    return post
 
+
+async def _filtered_posts(tg: TelegramStandIn, app: BotApp, owner: Person, out: Transcript) -> None:
     out.section("Off-topic and sponsored posts")
-    tg.channel_post(NEWS, "Football: the local team won 2-1")
-    out.channel("Tech News", "Football: the local team won 2-1")
-    tg.channel_post(NEWS, "Sponsored: buy our course")
-    out.channel("Tech News", "Sponsored: buy our course")
+    for text in ("Football: the local team won 2-1", "Sponsored: buy our course"):
+        tg.channel_post(NEWS, text)
+        out.channel("Tech News", f"posts: {text}")
     await _until(lambda: _count(tg, MIRROR) >= 2, tg)
     await owner.settle()
-    out.new_in(MIRROR, "Mirror")
     await _drained(app)
-    if not out.new_in(ARCHIVE, "Archive"):
-        print("  Archive: nothing (the AI filter said the football post is not about Python)")
-    if not out.new_in(DIGEST, "Digest ES"):
-        print("  Digest ES: nothing (no “python” in either)")
+    mirrored = out.new_in(MIRROR, "Mirror")
+    out.note("Mirror: not the sponsored post (its “sponsored” filter)")
+    archived = out.new_in(ARCHIVE, "Archive")
+    if not archived:
+        out.note("Archive: nothing (the AI filter said neither post is about Python)")
+    digested = out.new_in(DIGEST, "Digest ES")
+    if not digested:
+        out.note("Digest ES: nothing (no “python” in either)")
+    out.showed(
+        "filters: the AI filter kept both out of Archive, the “python” keyword kept both out of "
+        "Digest ES, the “sponsored” keyword kept the ad out of Mirror",
+        not archived
+        and not digested
+        and [m.get("text") for m in mirrored] == ["Football: the local team won 2-1"],
+    )
 
+
+async def _album(tg: TelegramStandIn, out: Transcript) -> None:
     out.section("An album arrives as one album, in order")
     tg.post_album(
         NEWS, [{"photo": True, "caption": "Conference photos"}, {"photo": True}, {"photo": True}]
     )
-    out.channel("Tech News", "an album of 3 photos")
+    out.channel("Tech News", "posts an album of 3 photos, the first captioned “Conference photos”")
     await _until(lambda: _count(tg, MIRROR) >= 5, tg, timeout=30)
-    out.new_in(MIRROR, "Mirror")
+    album = out.new_in(MIRROR, "Mirror")
+    groups = {m.get("media_group_id") for m in album}
+    captions = [m.get("caption") for m in album]
+    out.showed(
+        "an album of 3 photos kept as one album in Mirror, caption on the first",
+        len(album) == 3
+        and len(groups) == 1
+        and None not in groups
+        and captions == ["Conference photos", None, None],
+    )
 
+
+async def _edit(tg: TelegramStandIn, post: dict[str, Any], out: Transcript) -> None:
     out.section("An edit in the source follows to the copies")
-    tg.edit_post(NEWS, post["message_id"], text="Python 3.14 is out (and 3.13.9 too).")
-    out.channel("Tech News", "edits its first post")
+    tg.edit_post(NEWS, post["message_id"], text=EDITED_POST)
+    out.channel("Tech News", f"edits its first post to: {EDITED_POST}")
     await _until(lambda: all(_edited(tg, chat) for chat in (MIRROR, DIGEST)), tg, timeout=30)
+    shown = {}
     for chat, label in ((MIRROR, "Mirror"), (DIGEST, "Digest ES")):
-        first = tg.bot_messages(chat)[0]
-        print(f"  {label} now shows: {first['text']} (edited)")
+        shown[chat] = tg.bot_messages(chat)[0]["text"]
+        say(f"  {label} now shows: ", f"{shown[chat]} (edited)")
+    out.showed(
+        "the edit followed to Mirror and, translated again, to Digest ES",
+        shown == {MIRROR: EDITED_POST, DIGEST: f"[Spanish] {EDITED_POST}"},
+    )
 
 
 async def _drained(app: BotApp, timeout: float = 30) -> None:

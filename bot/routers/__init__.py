@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import admins, common, errors, fallback, ingest, review, rules, status, wizard
+from bot.routers import (
+    admins,
+    backup,
+    common,
+    errors,
+    fallback,
+    ingest,
+    review,
+    rules,
+    status,
+    wizard,
+)
 
 
 def build_routers() -> list[Router]:
@@ -19,5 +30,6 @@ def build_routers() -> list[Router]:
         review.make_router(),
         admins.make_router(),
         status.make_router(),
+        backup.make_router(),
         fallback.make_router(),
     ]

@@ -1,4 +1,9 @@
-"""Unexpected errors: logged once with the traceback, one throttled alert per distinct fault."""
+"""Unexpected errors: logged once with the traceback, one throttled alert per distinct fault.
+
+Two kinds go back to the poller instead, so that the update is not confirmed and is handled
+again: a post that could not be stored, and anything that failed because the database can't be
+reached (a wizard step, a button, a command: handled once the database is back).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,16 @@ from aiogram.types import ErrorEvent
 
 from bot.forwarding.intake.ingest import IngestError
 from bot.runtime.alerts import Alerts
+from bot.runtime.db import unavailable
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 
 async def on_error(event: ErrorEvent, alerts: Alerts) -> bool:
-    if isinstance(event.exception, IngestError):
-        # A post that was not stored must not be confirmed to Telegram: the poller retries it,
-        # logs it and, once it sets the update aside, alerts.
+    if isinstance(event.exception, IngestError) or unavailable(event.exception):
+        # Not confirmed to Telegram: the poller retries it, logs it and, should it keep failing
+        # with the database up, sets it aside with an alert.
         raise event.exception
     log.error("handler_failed", exc_info=event.exception)
     where = event.update.event_type if event.update else "update"

@@ -5,6 +5,15 @@ minute is reached: then it waits for the next flush). Repeats inside the window 
 ``flush()`` (run every minute by the app, and at shutdown) sends one summary per fault that
 repeated. Text is redacted of every secret and HTML-escaped. If the admin chat itself refuses, the
 failure is logged and the bot goes on.
+
+With ``shared=True`` (Postgres, any number of processes) the faults and the recent alerts live in
+the database (``alert_faults``, ``alert_sends``): each decision is taken by one process at a time
+under a transaction-scoped advisory lock, so the first process to report a fault in its window
+sends it, the others add to its repeats, one summary counts them all and the cap holds for the
+cluster. Decisions are rare, so this is plain ORM work in a short transaction; the alert itself
+goes out after the commit. When the database can't be reached (the "database lost" alert is sent
+exactly then) the process decides alone, as with ``shared=False``, and tries the database again a
+few seconds later (``SharedLink``).
 """
 
 from __future__ import annotations
@@ -15,15 +24,25 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from bot.runtime.logging import get_logger, redactor
+from bot.runtime.shared import SharedLink
+from models import AlertFault, AlertSend
 
 log = get_logger(__name__)
 
 MAX_TEXT = 3500  # well inside Telegram's 4096, after escaping
+CAP_WINDOW_S = 60.0
+MAX_KEY = 255  # alert_faults.key
+_LOCK_KEY = 0x4657414C  # "FWAL"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +55,75 @@ class _Fault:
 
 
 @dataclass
+class _Ledger:
+    """What the throttle decides on: the faults in their window and the times of recent alerts.
+    Its methods return the texts to send; sending is the caller's."""
+
+    window_s: float
+    max_per_minute: int
+    faults: dict[str, _Fault] = field(default_factory=dict)
+    recent: deque[float] = field(default_factory=deque)
+    granted: list[float] = field(default_factory=list)  # sends allowed by this ledger
+
+    def report(self, key: str, title: str, detail: str, now: float) -> tuple[list[str], bool]:
+        """One occurrence: the texts to send, and whether the fault's own alert is among them."""
+        fault = self.faults.get(key)
+        if fault is not None and now - fault.window_start < self.window_s:
+            fault.repeats += 1
+            if fault.sent:
+                return [], False
+            first = self._first(fault, now)  # the first one still waits for the cap
+            return first, bool(first)
+        texts = self._summary(fault, now) if fault is not None and fault.sent else []
+        fault = self.faults[key] = _Fault(title=title, detail=detail, window_start=now)
+        first = self._first(fault, now)
+        return texts + first, bool(first)
+
+    def flush(self, now: float) -> list[str]:
+        """What waited for the cap, and summaries of repeats whose window has ended."""
+        texts: list[str] = []
+        for key, fault in list(self.faults.items()):
+            if not fault.sent:
+                texts += self._first(fault, now)
+            elif now - fault.window_start >= self.window_s:
+                texts += self._summary(fault, now)
+                del self.faults[key]
+        return texts
+
+    def _first(self, fault: _Fault, now: float) -> list[str]:
+        if not self._allowed(now):
+            return []
+        text = f"⚠️ <b>{escape(fault.title)}</b>"
+        if fault.detail:
+            text += f"\n<code>{escape(redactor.text(fault.detail)[:MAX_TEXT])}</code>"
+        if fault.repeats:
+            text += f"\n(happened {fault.repeats + 1} times)"
+            fault.repeats = 0
+        fault.sent = True
+        return [text]
+
+    def _summary(self, fault: _Fault, now: float) -> list[str]:
+        if not fault.repeats or not self._allowed(now):
+            return []
+        minutes = max(1, round(self.window_s / 60))
+        text = (
+            f"⚠️ <b>{escape(fault.title)}</b>\n"
+            f"repeated {fault.repeats} more time(s) in the last {minutes} min"
+        )
+        fault.repeats = 0
+        return [text]
+
+    def _allowed(self, now: float) -> bool:
+        while self.recent and now - self.recent[0] >= CAP_WINDOW_S:
+            self.recent.popleft()
+        if len(self.recent) >= self.max_per_minute:
+            return False
+        self.recent.append(now)
+        self.granted.append(now)
+        return True
+
+
+@dataclass
 class Alerts:
     bot: Bot
     chat_id: int
@@ -43,24 +131,28 @@ class Alerts:
     max_per_minute: int = 3
     clock: Callable[[], float] = time.monotonic
     sent_count: int = 0
-    _faults: dict[str, _Fault] = field(default_factory=dict)
-    _recent: deque[float] = field(default_factory=deque)
+    shared: bool = False
+    link: SharedLink = field(default_factory=lambda: SharedLink("alerts"))
+    _local: _Ledger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._local = _Ledger(self.window_s, self.max_per_minute)
 
     async def report(self, key: str, title: str, detail: str = "") -> bool:
         """Record one occurrence of a fault; True when an alert went out for it now."""
-        now = self.clock()
-        fault = self._faults.get(key)
-        if fault is not None and now - fault.window_start < self.window_s:
-            if fault.sent:
-                fault.repeats += 1
-                return False
-            fault.repeats += 1  # first one still waiting for the cap: keep counting
-            return await self._try_send(fault, now)
-        if fault is not None and fault.repeats and fault.sent:
-            await self._send_summary(fault, now)
-        fault = _Fault(title=title, detail=detail, window_start=now)
-        self._faults[key] = fault
-        return await self._try_send(fault, now)
+        decided = None
+        if self.shared:
+            decided = await self.link.run(
+                lambda: self._decide(
+                    [key[:MAX_KEY]],
+                    lambda ledger, now: ledger.report(key[:MAX_KEY], title, detail, now),
+                )
+            )
+        if decided is None:
+            decided = self._local.report(key, title, detail, self.clock())
+        texts, first = decided
+        await self._deliver_all(texts)
+        return first
 
     async def report_exception(self, exc: BaseException, where: str) -> bool:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -71,47 +163,41 @@ class Alerts:
         return await self.report(key, title, detail)
 
     async def flush(self) -> None:
-        """Send what waited for the cap and summaries of repeats whose window has ended."""
-        now = self.clock()
-        for key, fault in list(self._faults.items()):
-            if not fault.sent:
-                await self._try_send(fault, now)
-            elif now - fault.window_start >= self.window_s:
-                if fault.repeats:
-                    await self._send_summary(fault, now)
-                del self._faults[key]
+        """Send what waited for the cap and summaries of repeats whose window has ended (those
+        this process counted alone too, while the database was away)."""
+        texts = self._local.flush(self.clock())
+        if self.shared:
+            texts += await self.link.run(lambda: self._decide(None, _Ledger.flush)) or []
+        await self._deliver_all(texts)
 
-    async def _try_send(self, fault: _Fault, now: float) -> bool:
-        if not self._allowed(now):
-            return False
-        text = f"⚠️ <b>{escape(fault.title)}</b>"
-        if fault.detail:
-            text += f"\n<code>{escape(redactor.text(fault.detail)[:MAX_TEXT])}</code>"
-        if fault.repeats:
-            text += f"\n(happened {fault.repeats + 1} times)"
-            fault.repeats = 0
-        fault.sent = True
-        await self._deliver(text)
-        return True
+    async def _decide(self, keys: list[str] | None, decide: Callable[[_Ledger, float], T]) -> T:
+        """Run ``decide`` on the cluster's ledger (the faults ``keys``, or all) and store it."""
+        async with in_transaction() as conn:
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [_LOCK_KEY])
+            _, rows = await conn.execute_query(
+                "SELECT extract(epoch FROM clock_timestamp()) AS now"
+            )
+            now = float(rows[0]["now"])
+            faults = AlertFault.all().using_db(conn)
+            if keys is not None:
+                faults = faults.filter(key__in=keys)
+            stored = {row.key: row for row in await faults}
+            recent = await (
+                AlertSend.filter(sent_at__gt=now - CAP_WINDOW_S).using_db(conn).order_by("sent_at")
+            )
+            ledger = _Ledger(
+                self.window_s,
+                self.max_per_minute,
+                faults={key: _fault_of(row) for key, row in stored.items()},
+                recent=deque(row.sent_at for row in recent),
+            )
+            decided = decide(ledger, now)
+            await _store(conn, ledger, stored, now)
+        return decided
 
-    async def _send_summary(self, fault: _Fault, now: float) -> None:
-        if not self._allowed(now):
-            return
-        minutes = max(1, round(self.window_s / 60))
-        text = (
-            f"⚠️ <b>{escape(fault.title)}</b>\n"
-            f"repeated {fault.repeats} more time(s) in the last {minutes} min"
-        )
-        fault.repeats = 0
-        await self._deliver(text)
-
-    def _allowed(self, now: float) -> bool:
-        while self._recent and now - self._recent[0] >= 60:
-            self._recent.popleft()
-        if len(self._recent) >= self.max_per_minute:
-            return False
-        self._recent.append(now)
-        return True
+    async def _deliver_all(self, texts: list[str]) -> None:
+        for text in texts:
+            await self._deliver(text)
 
     async def _deliver(self, text: str) -> None:
         try:
@@ -119,3 +205,29 @@ class Alerts:
             self.sent_count += 1
         except (TelegramAPIError, TelegramNetworkError) as error:
             log.warning("alert_not_delivered", error=str(error), alert_chat_id=self.chat_id)
+
+
+def _fault_of(row: AlertFault) -> _Fault:
+    return _Fault(row.title, row.detail, row.window_start, row.sent, row.repeats)
+
+
+async def _store(
+    conn: BaseDBAsyncClient, ledger: _Ledger, stored: dict[str, AlertFault], now: float
+) -> None:
+    await AlertFault.filter(key__in=list(stored)).using_db(conn).delete()
+    await AlertFault.bulk_create(
+        [
+            AlertFault(
+                key=key,
+                title=fault.title,
+                detail=fault.detail,
+                window_start=fault.window_start,
+                sent=fault.sent,
+                repeats=fault.repeats,
+            )
+            for key, fault in ledger.faults.items()
+        ],
+        using_db=conn,
+    )
+    await AlertSend.bulk_create([AlertSend(sent_at=at) for at in ledger.granted], using_db=conn)
+    await AlertSend.filter(sent_at__lte=now - CAP_WINDOW_S).using_db(conn).delete()

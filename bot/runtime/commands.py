@@ -27,6 +27,8 @@ COMMANDS: list[CommandInfo] = [
     CommandInfo("cancel", "Leave the current wizard", Role.ADMIN),
     CommandInfo("newrule", "Create a forwarding rule", Role.ADMIN),
     CommandInfo("rules", "Your rules: pause, edit, test, delete", Role.ADMIN),
+    CommandInfo("export", "Back up every rule as a file", Role.ADMIN),
+    CommandInfo("import", "Restore rules from an /export file", Role.ADMIN),
     CommandInfo("status", "Health: workers, outbox, errors, AI", Role.ADMIN),
     CommandInfo("admins", "Name or remove admins", Role.OWNER),
 ]

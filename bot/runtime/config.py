@@ -4,6 +4,10 @@ Outside production (no ``DYNO`` variable, which Heroku sets on every dyno) only 
 the owner's id are needed: the database defaults to an embedded SQLite file, alerts go to the owner,
 and AI steps fall back to each rule's failure policy when no Groq key is set. On Heroku all five
 core variables are required.
+
+A local run also reads ``.env`` in the working directory (``.env.example`` lists every setting);
+a variable set in the environment wins over the file. On Heroku the file is ignored: config vars
+are the only source.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_GROQ_MODEL = "openai/gpt-oss-20b"
 DEFAULT_SQLITE_URL = "sqlite://data/bot.sqlite3"
+ENV_FILE = ".env"
 
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,}$")
 _API_HASH_RE = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -60,6 +66,8 @@ class Settings(BaseSettings):
     groq_base_url: str | None = None
     groq_model: str = Field(default=DEFAULT_GROQ_MODEL, min_length=1, max_length=200)
     database_pool_size: int = Field(default=5, ge=1, le=100)
+    # False only against a Bot API server without Telegram's limits (the stand-in's --no-flood).
+    telegram_flood_limits: bool = True
     # Heroku sets DYNO on every dyno; its presence means production.
     dyno: str | None = None
 
@@ -177,14 +185,33 @@ def _cross_checks(env: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def _env_file() -> str | None:
+    """``.env`` for a local run; None on Heroku, where config vars are the only source."""
+    return None if os.environ.get("DYNO") else ENV_FILE
+
+
+def _what_to_do(env_file: str | None) -> str:
+    if env_file is None:
+        return "Set them with `heroku config:set NAME=value` (README: Settings)."
+    return f"Set them in the environment or in {env_file} (see .env.example)."
+
+
 def load_settings() -> Settings:
-    """Read settings from the process environment or raise SettingsError naming every problem."""
-    env = {key.upper(): value.strip() for key, value in os.environ.items()}
+    """Read settings from the process environment (and ``.env`` off Heroku) or raise
+    SettingsError naming every problem."""
+    env_file = _env_file()
+    from_file = dotenv_values(env_file) if env_file else {}
+    env = {
+        key.upper(): value.strip()
+        for key, value in {**from_file, **os.environ}.items()
+        if value is not None
+    }
     problems = _cross_checks(env)
     try:
-        settings = Settings()  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as error:
         problems = describe_errors(error) + problems
     if problems:
-        raise SettingsError("Configuration error:\n" + "\n".join(f"  - {p}" for p in problems))
+        lines = [f"  - {p}" for p in problems]
+        raise SettingsError("\n".join(["Configuration error:", *lines, _what_to_do(env_file)]))
     return settings

@@ -84,6 +84,7 @@ class RecordedRequest:
     key_valid: bool  # whether the bearer key was one of ``api_keys``
     received_at: float  # time.monotonic()
     status: int | None = None  # HTTP status answered; None while in flight or if never answered
+    usage: dict[str, Any] | None = None  # the ``usage`` of the completion answered (200 only)
 
 
 @dataclass
@@ -360,6 +361,7 @@ class GroqStandIn:
             )
         completion = build_completion(record.body, checked, str(content))
         admitted[1] = completion["usage"]["total_tokens"]
+        record.usage = completion["usage"]
         headers = self._rate_headers()
         headers["x-request-id"] = completion["x_groq"]["id"]
         return _json(200, completion, headers)

@@ -77,7 +77,12 @@ def resolve_file(state: TelegramState, params: dict[str, Any], value: Any, kind:
     if isinstance(value, UploadedFile):
         file_id = state.new_file_id(kind)
         state.register_file(
-            file_id, kind, size=value.size, filename=value.filename, mime_type=value.content_type
+            file_id,
+            kind,
+            size=value.size,
+            filename=value.filename,
+            mime_type=value.content_type,
+            data=value.data,
         )
         return file_id
     if not isinstance(value, str) or not value:

@@ -157,8 +157,10 @@ class BotApiServer:
         on_change: Callable[[], None],
         control: dict[str, Callable[..., Any]],
         clock: Callable[[], float] = time.monotonic,
+        latency_s: float = 0.0,
     ) -> None:
         self.state = state
+        self.latency_s = latency_s  # before each Bot API answer goes out, as over a network
         self.spec = load_spec()
         self.flood = FloodControl(flood, clock)
         self.calls: list[CallRecord] = []
@@ -174,6 +176,7 @@ class BotApiServer:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{kind}/{file_id}", self._file)
         app.router.add_route("*", "/_sandbox/{action}", self._control_route)
         return app
 
@@ -230,6 +233,20 @@ class BotApiServer:
 
     # -- the Bot API ----------------------------------------------------------------------
 
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file download, at the ``file_path`` getFile answered; 404 as Telegram answers for a
+        file whose content the stand-in was never given."""
+        if request.match_info["token"] not in self.state.bots:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        info = self.state.files.get(request.match_info["file_id"])
+        if info is None or info.data is None or request.match_info["kind"] != f"{info.kind}s":
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.Response(body=info.data, content_type="application/octet-stream")
+
     async def _api(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         name = request.match_info["method"]
@@ -244,10 +261,13 @@ class BotApiServer:
         self.calls.append(record)
         self.stats.calls += 1
         try:
-            return await self._dispatch(record)
+            response = await self._dispatch(record)
         finally:
             record.finished = True
             self._on_change()
+        if self.latency_s:  # after the flood count: a call is counted when it arrives
+            await asyncio.sleep(self.latency_s)
+        return response
 
     async def _dispatch(self, record: CallRecord) -> web.Response:
         refusal = token_error(record.token)

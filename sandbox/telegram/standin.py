@@ -16,7 +16,9 @@ and answered with the shapes and error wordings of the real server.
 Public API (all setup, acting and reading methods are synchronous)
 
 Lifecycle
-    ``TelegramStandIn(flood=FloodLimits(...), clock=time.monotonic)``;
+    ``TelegramStandIn(flood=FloodLimits(...), clock=time.monotonic, latency_s=0.0)``
+    (``latency_s``: a wait before each Bot API answer, after the call was counted and
+    performed, as a network adds);
     ``await tg.start(host="127.0.0.1", port=0) -> url``; ``await tg.stop()``;
     ``async with TelegramStandIn() as tg``; ``tg.url``.
 Setup
@@ -32,8 +34,9 @@ Setup
     ``can_post_messages=True`` or, for restricted, ``can_send_messages=False``;
     a change of a bot's status queues ``my_chat_member`` for it);
     ``create_topic(chat_id, name, icon_color=None, user_id=None) -> thread id``;
-    ``register_file(file_id, kind="photo")``; ``block_bot(user_id, bot=None,
-    blocked=True)``.
+    ``register_file(file_id, kind="photo", *, filename=None, data=None)`` (with
+    ``data``, the bot can download it: getFile, then ``/file/bot<token>/<file_path>``;
+    uploads are kept the same way); ``block_bot(user_id, bot=None, blocked=True)``.
 Acting as people and chats (each queues the updates the bots would get)
     ``user_sends(user_id, text=None, chat_id=None, *, bot=None, entities=None,
     parse_mode=None, reply_to=None, thread_id=None, photo=/video=/document=/
@@ -167,7 +170,11 @@ class TelegramStandIn(Actors):
     """The stand-in: state, the aiohttp server and the control API (see module doc)."""
 
     def __init__(
-        self, flood: FloodLimits | None = None, *, clock: Callable[[], float] = time.monotonic
+        self,
+        flood: FloodLimits | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        latency_s: float = 0.0,
     ) -> None:
         self.state = TelegramState()
         self.flood_limits = flood or FloodLimits()
@@ -178,6 +185,7 @@ class TelegramStandIn(Actors):
             on_change=self._touch,
             control=self._control_actions(),
             clock=clock,
+            latency_s=latency_s,
         )
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -366,8 +374,16 @@ class TelegramStandIn(Actors):
         self._deliver(chat, "message", stored)
         return stored.message_id
 
-    def register_file(self, file_id: str, kind: str = "photo") -> str:
-        self.state.register_file(file_id, kind)
+    def register_file(
+        self,
+        file_id: str,
+        kind: str = "photo",
+        *,
+        filename: str | None = None,
+        data: bytes | None = None,
+    ) -> str:
+        size = len(data) if data is not None else 0
+        self.state.register_file(file_id, kind, size=size, filename=filename, data=data)
         return file_id
 
     def block_bot(self, user_id: int, bot: int | str | None = None, blocked: bool = True) -> None:
@@ -443,7 +459,7 @@ class TelegramStandIn(Actors):
 
 async def _serve(args: argparse.Namespace) -> None:
     flood = FloodLimits() if not args.no_flood else FloodLimits.disabled()
-    tg = TelegramStandIn(flood=flood)
+    tg = TelegramStandIn(flood=flood, latency_s=args.latency_ms / 1000)
     for index, token in enumerate(args.token or []):
         username = args.username if index == 0 and args.username else None
         tg.add_bot(token, username=username)
@@ -459,6 +475,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", action="append", help="register a bot token (repeatable)")
     parser.add_argument("--username", help="username of the first bot")
     parser.add_argument("--no-flood", action="store_true", help="disable the flood limits")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="wait this long before each Bot API answer"
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

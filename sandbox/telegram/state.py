@@ -383,6 +383,7 @@ class FileInfo:
     size: int = 0
     filename: str | None = None
     mime_type: str | None = None
+    data: bytes | None = None  # the content, served at /file/bot<token>/<file_path>
 
 
 @dataclass

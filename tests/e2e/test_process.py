@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import TOKEN, World
+from tests.e2e.conftest import ALERTS, TOKEN, World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,15 +88,35 @@ async def test_a_rejected_token_never_appears_in_the_output(world: World) -> Non
     assert wrong not in out and "WRONG-TOKEN" not in out
 
 
-async def test_an_unreachable_database_never_shows_its_password() -> None:
+async def test_an_unreachable_database_is_waited_for_and_never_shows_its_password(
+    world: World,
+) -> None:
     env = {
         **_base_env(),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "OWNER_TELEGRAM_ID": "1",
+        **world.env(),
         "DATABASE_URL": "postgres://app:S3cretPassw0rd@127.0.0.1:1/app",
         "LOG_LEVEL": "DEBUG",
     }
-    code, out = await _run(env)
-    assert code == 1
-    assert "database_unreachable" in out
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "main.py",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while sum("database_unreachable" in line for line in lines) < 2:  # it keeps trying
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line, "the bot exited instead of waiting:\n" + "".join(lines)
+        lines.append(line.decode())
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+    out = "".join(lines) + rest.decode()
+    assert proc.returncode == 0, out
     assert "S3cretPassw0rd" not in out and TOKEN not in out
+    assert "Bot started" not in out
+    alerts = world.texts(ALERTS)
+    assert len(alerts) == 1 and "database is unreachable" in alerts[0]
+    assert "S3cretPassw0rd" not in alerts[0]

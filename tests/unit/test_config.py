@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.runtime.config import SettingsError, load_settings
@@ -26,9 +28,11 @@ ALL = [
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No setting in the environment, and no developer's .env either (an empty directory)."""
     for name in ALL:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
     return monkeypatch
 
 

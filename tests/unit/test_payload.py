@@ -74,3 +74,16 @@ def test_album_items_join_in_message_order_and_the_caption_comes_from_the_item_t
     assert joined.text == "Holiday"
     assert [item.message_id for item in joined.items] == [4, 5]
     assert captioned.joined(Payload(text="late caption")).text == "Holiday"
+
+
+def test_a_payload_of_before_has_no_sent_parts_and_sent_parts_round_trip() -> None:
+    payload = Payload.load(STORED_BEFORE)
+    assert payload.sent == () and "sent" not in payload.dump()
+
+    sent = (
+        payload.with_html("<b>long</b>").with_sent(0, [(12, 501, 0)]).with_sent(1, [(12, 502, 1)])
+    )
+
+    assert [(p.piece, p.dest_message_id, p.part) for p in sent.sent] == [(0, 501, 0), (1, 502, 1)]
+    assert Payload.load(sent.dump()) == Payload.load(sent.to_json()) == sent
+    assert sent.dump()["version"] == 1 and sent.transformed_html == "<b>long</b>"

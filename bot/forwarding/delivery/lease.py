@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 
 from bot.forwarding.delivery.outbox import Outbox
+from bot.runtime.db import log_unavailable, unavailable
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -39,6 +40,7 @@ class Heartbeat:
         self.interval_s = interval_s
         self.held: set[int] = set()
         self._stopped = asyncio.Event()
+        self._short = False  # the last beat renewed fewer leases than were held
 
     def stop(self) -> None:
         self._stopped.set()
@@ -55,9 +57,16 @@ class Heartbeat:
         held = list(self.held)
         try:
             renewed = await self.outbox.renew(held)
-        except Exception:
-            log.exception("lease_renew_failed", held=len(held))
+        except Exception as error:
+            if unavailable(error):
+                log_unavailable("lease_renew_failed", error, held=len(held))
+            else:
+                log.exception("lease_renew_failed", held=len(held))
             return
         still_held = len(self.held.intersection(held))  # some may have finished meanwhile
-        if renewed < still_held:
+        # A delivery recorded as finished a moment before its worker lets go of it is not
+        # renewed either: only a shortfall two beats in a row means a claim was really lost.
+        short = renewed < still_held
+        if short and self._short:
             log.warning("lease_lost", held=still_held, renewed=renewed)
+        self._short = short

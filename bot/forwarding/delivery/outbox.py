@@ -19,6 +19,7 @@ leave, so each happens once however many people press at the same time.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -66,6 +67,10 @@ class Link:
     part: int = 0
 
 
+class ClaimLost(Exception):
+    """This worker no longer holds the claim: another may be sending the delivery now."""
+
+
 def _claimed(row: dict[str, Any]) -> Claimed:
     ids = row["source_message_ids"]
     return Claimed(
@@ -104,6 +109,21 @@ class Outbox:
         for start in range(0, len(rows), sql.ROWS_PER_STATEMENT):
             statement, params = sql.insert_sqlite(rows[start : start + sql.ROWS_PER_STATEMENT])
             await conn.execute_query(statement, params)
+
+    async def add_skipped(self, rows: Sequence[NewDelivery], reason: str) -> int:
+        """Record posts that are not sent (ingest found them undeliverable) as finished, skipped
+        deliveries with ``reason``; how many are new (a replayed one is left alone)."""
+        added = 0
+        for row in rows:
+            skipped = _new_row(row)
+            skipped.status, skipped.last_error = SKIPPED, reason[:1000]
+            skipped.finished_at = row.created_at
+            try:
+                await skipped.save()
+            except IntegrityError:
+                continue
+            added += 1
+        return added
 
     async def join_album(self, row: NewDelivery, message_id: int, wait_s: float) -> int:
         """Add an album item to its album's delivery (``row.unit`` names the album); 1 when a new
@@ -170,6 +190,16 @@ class Outbox:
             id__in=list(ids), status=IN_FLIGHT, claimed_by=self.worker_id
         ).update(lease_until=self.clock() + self.lease_s)
 
+    async def part_sent(self, item: Claimed, piece: int, links: Sequence[Link]) -> Claimed:
+        """One piece of a split post went out: recorded on the delivery, with the HTML it was cut
+        from, so that a retry sends only the pieces still missing, cut the same way. The item as
+        it is now; ClaimLost when this worker no longer holds the claim."""
+        sent = [(link.source_message_id, link.dest_message_id, link.part) for link in links]
+        payload = item.payload.with_sent(piece, sent)
+        if not await self._mine(item).update(payload=payload.dump()):
+            raise ClaimLost(f"delivery {item.id} is no longer claimed by {self.worker_id}")
+        return dataclasses.replace(item, payload=payload)
+
     async def done(self, item: Claimed, links: Sequence[Link]) -> None:
         now = self.clock()
         async with in_transaction():
@@ -223,8 +253,18 @@ class Outbox:
         )
 
     async def reap(self) -> int:
-        """Claims whose lease ran out (their worker died) go back to pending; how many."""
-        return await Delivery.filter(status=IN_FLIGHT, lease_until__lt=self.clock()).update(
+        """Claims whose lease ran out (their worker died) go back to pending; how many.
+
+        On Postgres a server restart renews every lease: for ``lease_s`` after the server came up
+        nothing is reaped, so a live worker whose renewals failed during the outage gets the time
+        to renew them, or to record the send it made, before anyone else may claim it again.
+        """
+        now = self.clock()
+        if is_postgres():
+            db = connections.get("default")
+            reaped, _ = await db.execute_query(sql.REAP_PG, [now, self.lease_s])
+            return reaped
+        return await Delivery.filter(status=IN_FLIGHT, lease_until__lt=now).update(
             status=PENDING, lease_until=None, claimed_by=None
         )
 

@@ -3,10 +3,13 @@
 Stored in the ``payload`` JSON column of a delivery, one object shared by every delivery of a
 post. The stored keys are those of the untyped dict this replaced plus ``version``; a payload
 written without ``version`` (before it existed) has the same shape and loads as version 1.
+Optional keys added since (``sent``) are absent from older rows and load as their default, so
+they need no new version.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram.types import MessageEntity
@@ -31,6 +34,19 @@ class Transformed(BaseModel):
     html: str
 
 
+class SentPart(BaseModel):
+    """A message already sent for one piece of a split post, so that a retry resumes after it.
+
+    Piece 0 is the first message (the media or album with the caption, or the first text), then
+    one piece per follow-up text; an album's piece has one entry per album message."""
+
+    model_config = ConfigDict(frozen=True)
+    piece: int
+    source_message_id: int
+    dest_message_id: int
+    part: int = 0  # the part number of its message link
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -46,6 +62,7 @@ class Payload(BaseModel):
     items: tuple[AlbumItem, ...] = ()  # an album's items, in message order
     transformed: Transformed | None = None  # set once the rule's steps ran
     approved: bool = False  # set when a reviewer let it go
+    sent: tuple[SentPart, ...] = ()  # pieces of a split post already sent, in order
 
     @classmethod
     def load(cls, stored: Any) -> Payload:
@@ -59,7 +76,7 @@ class Payload(BaseModel):
         return [entity.model_dump(mode="json", exclude_none=True) for entity in entities]
 
     def dump(self) -> dict[str, Any]:
-        """The stored form: ``transformed`` and ``approved`` appear only once they apply."""
+        """The stored form: ``transformed``, ``approved`` and ``sent`` appear only once they apply."""
         return self.model_dump(mode="json", exclude=self._not_yet())
 
     def to_json(self) -> str:
@@ -71,6 +88,7 @@ class Payload(BaseModel):
             for name, unset in (
                 ("transformed", self.transformed is None),
                 ("approved", not self.approved),
+                ("sent", not self.sent),
             )
             if unset
         }
@@ -91,6 +109,14 @@ class Payload(BaseModel):
         """Approved by a reviewer, with the text they wrote instead if any."""
         approved = self.model_copy(update={"approved": True})
         return approved.with_html(html) if html is not None else approved
+
+    def with_sent(self, piece: int, messages: Sequence[tuple[int, int, int]]) -> Payload:
+        """The payload once ``piece`` went out as ``messages`` (source id, sent id, link part)."""
+        parts = tuple(
+            SentPart(piece=piece, source_message_id=s, dest_message_id=d, part=p)
+            for s, d, p in messages
+        )
+        return self.model_copy(update={"sent": (*self.sent, *parts)})
 
     def joined(self, item: Payload) -> Payload:
         """An album's payload with one more item's; the caption is the first item's that has one."""

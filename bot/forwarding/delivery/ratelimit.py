@@ -3,6 +3,9 @@
 Published limits: about one message per second in a chat, 20 messages a minute in a group or
 channel, 30 messages a second overall. Windows are kept a little wider than the published ones so
 that jitter between our clock and Telegram's arrival times does not tip a send over.
+
+This limiter counts the sends of one process: the SQLite default (one process) and the fallback of
+the cluster-wide limiter (``cluster_limits.py``) when the database can't be reached.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ class Limits:
     group_window: float = 61.0
     global_per_window: int = 30
     global_window: float = 1.05
+
+    @classmethod
+    def lifted(cls) -> Limits:
+        """No limit worth the name: for a Bot API server that has none (benchmarks)."""
+        return cls(per_chat_interval=0.0, group_per_window=1_000_000, global_per_window=1_000_000)
 
 
 @dataclass
@@ -65,11 +73,17 @@ class RateLimiter:
                     break
                 self.waited_s += wait
                 await asyncio.sleep(wait)
-            for _ in range(count):
-                self._global.append(now)
-            self._chat_next[chat_id] = now + limits.per_chat_interval * count
-            if chat_id < 0:
-                self._group.setdefault(chat_id, deque()).extend([now] * count)
+            self._record(chat_id, count, now)
+
+    def _record(self, chat_id: int, count: int, now: float) -> None:
+        window = self._global
+        while window and now - window[0] >= self.limits.global_window:
+            window.popleft()
+        window.extend([now] * count)
+        next_at = now + self.limits.per_chat_interval * count
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), next_at)
+        if chat_id < 0:
+            self._group.setdefault(chat_id, deque()).extend([now] * count)
 
     def _wait_for(self, chat_id: int, count: int, now: float) -> float:
         limits = self.limits

@@ -86,6 +86,12 @@ RETURNING *
 
 # Postgres: one statement whatever the number of rows (prepared once, one array per column);
 # WITH ORDINALITY keeps the rows, and so their ids, in arrival order.
+# Expired claims back to pending, except in the first lease after a server restart (outbox.reap).
+REAP_PG = """
+UPDATE deliveries SET status = 'pending', lease_until = NULL, claimed_by = NULL
+WHERE status = 'in_flight' AND lease_until < $1
+  AND EXTRACT(EPOCH FROM pg_postmaster_start_time()) + $2 < $1"""
+
 INSERT_PG = """
 INSERT INTO deliveries (rule_id, dest_chat_id, dest_thread_id, source_chat_id, unit,
                         source_message_ids, kind, payload, content_hash, due_at, created_at,

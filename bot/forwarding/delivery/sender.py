@@ -4,11 +4,16 @@ Unchanged posts go by copyMessage / copyMessages (an album is one copyMessages c
 an album in order) or by forwardMessage(s) in forward mode. A reply in the source becomes a reply
 to the copy of its parent when the parent went to the same destination. Returns the links from
 source messages to the messages sent, for edits and replies to follow later.
+
+A post split in several messages is sent piece by piece, each piece recorded on the delivery as
+it goes: a retry after a failure part way resumes at the first piece not sent, and its links
+include the pieces sent before.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -31,6 +36,12 @@ _INPUT_MEDIA: dict[str, Any] = {
     "document": InputMediaDocument,
     "audio": InputMediaAudio,
 }
+
+
+class Progress(Protocol):
+    """Where the pieces of a split post are recorded as they go (the outbox, through the worker)."""
+
+    async def part_sent(self, item: Claimed, piece: int, links: Sequence[Link]) -> Claimed: ...
 
 
 class SkipDelivery(Exception):
@@ -62,18 +73,31 @@ async def _reply_parameters(item: Claimed) -> ReplyParameters | None:
     return ReplyParameters(message_id=links[0].dest_message_id, allow_sending_without_reply=True)
 
 
+def _pieces(html: str, has_media: bool) -> list[str]:
+    """The messages ``html`` goes out as, the same on every attempt (a pure function of it):
+    for a media, its caption then the follow-up texts; for a text, its parts."""
+    if not has_media:
+        return split_html(html, TEXT_LIMIT)
+    parts = split_html(html, CAPTION_LIMIT) if html.strip() else [""]
+    follow_ups = split_html("\n\n".join(parts[1:]), TEXT_LIMIT) if len(parts) > 1 else []
+    return [parts[0], *follow_ups]
+
+
 class Sender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, item: Claimed, rule: RuleView) -> list[Link]:
+    async def send(
+        self, item: Claimed, rule: RuleView, progress: Progress | None = None
+    ) -> list[Link]:
+        """Send ``item``; the pieces of a split post are recorded through ``progress``."""
         if item.kind == "edit":
-            return await self._edit(item, rule)
+            return await self._edit(item, rule, progress)
         if rule.mode == "forward":
             return await self._forward(item)
         html = item.payload.transformed_html
         if html is not None:
-            return await self._send_transformed(item, html)
+            return await self._send_transformed(item, html, progress)
         return await self._copy(item)
 
     async def _copy(self, item: Claimed) -> list[Link]:
@@ -102,34 +126,40 @@ class Sender:
         )
         return [Link(ids[0], copied.message_id)]
 
-    async def _send_transformed(self, item: Claimed, html: str) -> list[Link]:
+    async def _send_transformed(
+        self, item: Claimed, html: str, progress: Progress | None = None
+    ) -> list[Link]:
         """The pipeline's HTML: a new text, or the new caption of a copied media or album.
 
         A caption over 1024 characters goes as a caption plus follow-up messages; a text over
-        4096 is split at paragraph or sentence boundaries.
+        4096 is split at paragraph or sentence boundaries. Each piece of a split post is recorded
+        through ``progress`` as it goes, so a retry sends only the pieces still missing.
         """
+        pieces = _pieces(html, item.payload.has_media)
+        if not pieces:
+            raise SkipDelivery("nothing left to send after the transform steps")
         source = item.source_message_ids[0]
-        reply = await _reply_parameters(item)
-        links: list[Link] = []
-        follow_ups: list[str]
-        if item.payload.has_media:
-            parts = split_html(html, CAPTION_LIMIT) if html.strip() else [""]
-            caption = parts[0]
-            follow_ups = split_html("\n\n".join(parts[1:]), TEXT_LIMIT) if len(parts) > 1 else []
-            links += await self._media_with_caption(item, caption, reply)
-        else:
-            follow_ups = split_html(html, TEXT_LIMIT)
-            if not follow_ups:
-                raise SkipDelivery("nothing left to send after the transform steps")
-        for text in follow_ups:
-            message = await self.bot.send_message(
-                chat_id=item.dest_chat_id,
-                text=text,
-                parse_mode="HTML",
-                message_thread_id=item.dest_thread_id,
-                reply_parameters=reply if not links else None,
-            )
-            links.append(Link(source, message.message_id, part=len(links)))
+        sent = item.payload.sent
+        done = {part.piece for part in sent}
+        links = [Link(p.source_message_id, p.dest_message_id, p.part) for p in sent]
+        reply = await _reply_parameters(item) if not links else None
+        for piece, text in enumerate(pieces):
+            if piece in done:
+                continue
+            if piece == 0 and item.payload.has_media:
+                new = await self._media_with_caption(item, text, reply)
+            else:
+                message = await self.bot.send_message(
+                    chat_id=item.dest_chat_id,
+                    text=text,
+                    parse_mode="HTML",
+                    message_thread_id=item.dest_thread_id,
+                    reply_parameters=reply if not links else None,
+                )
+                new = [Link(source, message.message_id, part=len(links))]
+            links += new
+            if progress is not None and len(pieces) > 1:
+                item = await progress.part_sent(item, piece, new)
         return links
 
     async def _media_with_caption(
@@ -164,7 +194,9 @@ class Sender:
         )
         return [Link(item.source_message_ids[0], copied.message_id)]
 
-    async def _edit(self, item: Claimed, rule: RuleView) -> list[Link]:
+    async def _edit(
+        self, item: Claimed, rule: RuleView, progress: Progress | None = None
+    ) -> list[Link]:
         source = item.source_message_ids[0]
         payload = item.payload
         html = payload.transformed_html
@@ -172,7 +204,7 @@ class Sender:
             if rule.mode == "forward":
                 await self._forward(item)
             elif html is not None:
-                await self._send_transformed(item, html)
+                await self._send_transformed(item, html, progress)
             else:
                 await self._copy(item)
             return []  # the first copy stays the one replies and edits refer to

@@ -1,7 +1,8 @@
 """A delivery's rule steps: run for the delivery at its chat's head, and early for what waits.
 
 :func:`run_steps` is what a worker runs on the delivery it claimed. :class:`LookAhead` runs the
-same steps early for queued deliveries, so the run at the head is an AI cache hit.
+same steps early for queued deliveries, so the run at the head is an AI cache hit. Either way the
+Groq tokens a run costs are counted for the delivery's rule (``usage.Metered``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.forwarding.post import Post
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.steps import pipeline
 from bot.forwarding.steps.ai.client import AiClient
+from bot.forwarding.steps.ai.usage import Metered
 from bot.runtime.logging import get_logger
 from models import Delivery
 from models.forwarding import PENDING
@@ -44,7 +46,7 @@ async def run_steps(
         rule.steps,
         html,
         ctx=pipeline.context_of(payload, chat_id, message_ids[0]),
-        ai=ai,
+        ai=Metered(ai, rule.id) if ai is not None else None,
         model=rule.ai_model,
         limit=pipeline.CAPTION_LIMIT if payload.has_media else pipeline.TEXT_LIMIT,
         allow_new_links=rule.allow_new_links,

@@ -7,10 +7,12 @@
   the rule is paused with the reason, its deliveries wait in ``held``, one alert goes out.
 - Anything else a delivery did wrong (the source post was deleted, …): dead, with the reason.
 - An unexpected error while processing one delivery (a bug, a payload the code can't handle):
-  logged with its traceback, one throttled alert per rule, and retried like network trouble, so
-  after ``MAX_ATTEMPTS`` it is dead with the error as its reason. The worker goes on with the next
-  delivery; when even recording the outcome fails (the database is gone) it rests a little,
-  longer each time in a row, and tries again. A worker task never dies of one delivery.
+  logged with its traceback, one throttled alert per rule, tried again after 1 s and 2 s, then
+  dead with the error as its reason (``CRASH_ATTEMPTS``): its destination waits seconds, not
+  minutes. The worker goes on with the next delivery. A worker task never dies of one delivery.
+- The database can't be reached: the worker rests (0.5 s doubling up to ``MAX_REST_S``) and tries
+  again; a send that already happened is recorded as soon as the database answers, never sent
+  twice (``_record_sent``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -31,7 +34,7 @@ from aiogram.exceptions import (
 )
 
 from bot.forwarding.delivery.lease import HEARTBEAT_S, Heartbeat
-from bot.forwarding.delivery.outbox import Claimed, Outbox
+from bot.forwarding.delivery.outbox import Claimed, ClaimLost, Link, Outbox
 from bot.forwarding.delivery.ratelimit import RateLimiter
 from bot.forwarding.delivery.sender import Sender, SkipDelivery
 from bot.forwarding.delivery.transform import LookAhead, run_steps
@@ -40,17 +43,22 @@ from bot.forwarding.rules.regexguard import RegexRejected
 from bot.forwarding.steps.ai.client import AiClient
 from bot.forwarding.steps.ai.errors import AiRejected, AiUnavailable
 from bot.runtime.alerts import Alerts
+from bot.runtime.db import log_unavailable, unavailable
 from bot.runtime.logging import get_logger, redactor
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
+
 MAX_ATTEMPTS = 8
+CRASH_ATTEMPTS = 3  # an unexpected error: tried this many times in all …
+CRASH_RETRY_S = 1.0  # … after 1 s, then 2 s
 AI_HOLD_S = 30.0  # a held post asks the AI again after this long
 IDLE_POLL_S = 1.0
 REAP_EVERY_S = 3.0  # expired claims handed back (an indexed UPDATE of the few in flight)
 PURGE_EVERY_S = 600.0  # old finished deliveries dropped
 REST_S = 0.5  # a worker whose database calls fail rests this long, doubling in a row …
-MAX_REST_S = 30.0  # … up to this
+MAX_REST_S = 4.0  # … up to this, so it is back at work within seconds of the database
 
 # Bad requests that mean the destination itself is unusable, not this one post.
 _DESTINATION_GONE = (
@@ -134,45 +142,87 @@ class Workers:
         self._heartbeat.stop()
         if self._beating is not None:
             await self._beating
-        released = await self.outbox.release_mine()
+        try:
+            released = await self.outbox.release_mine()
+        except Exception as error:
+            # Their leases run out instead: another dyno (or our next start) takes them over.
+            log_unavailable("claims_not_released", error, held=len(self._heartbeat.held))
+            released = 0
         log.info("workers_stopped", released=released, cut_short=len(pending))
 
     async def _loop(self, number: int) -> None:
         failures = 0  # in a row, of the outbox itself
         while not self._stopping.is_set():
             try:
+                self._wake.clear()  # before claiming: a wake-up during the claim is not missed
                 claimed = await self.outbox.claim(1, exclude_chats=self.limiter.cooling())
                 if not claimed:
                     await self._idle()
                 for item in claimed:
                     await self._supervised(item)
                 failures = 0
-            except Exception:
-                log.exception("worker_failed", worker=number)
+            except Exception as error:
+                if unavailable(error):
+                    if not failures:
+                        log_unavailable("worker_waits_for_database", error, worker=number)
+                else:
+                    log.exception("worker_failed", worker=number)
                 failures += 1
                 with contextlib.suppress(asyncio.TimeoutError):
                     rest = min(MAX_REST_S, REST_S * 2 ** (failures - 1))
                     await asyncio.wait_for(self._stopping.wait(), rest)
 
     async def _supervised(self, item: Claimed) -> None:
-        """Process one delivery, its lease renewed meanwhile; an unexpected error is retried."""
+        """Process one delivery, its lease renewed meanwhile; an unexpected error is retried a
+        few times, soon, then the delivery is dead: a post that breaks the code must not hold up
+        its destination for long. A database that can't be reached is not the post's fault: the
+        error goes to the loop, which rests, and the claim's lease runs out (nothing was sent,
+        or ``_record_sent`` would still be trying)."""
         self._heartbeat.held.add(item.id)
         try:
             await self._process(item)
         except Exception as error:
+            if unavailable(error):
+                raise
             reason = redactor.text(f"{type(error).__name__}: {error}")
             log.exception("delivery_crashed", delivery_id=item.id, rule_id=item.rule_id)
-            await self._transient(item, reason)
-            await self.alerts.report(
-                f"crash:{item.rule_id}",
-                f"A post of rule #{item.rule_id} failed unexpectedly",
-                f"{reason}\nIt is tried again; after {MAX_ATTEMPTS} tries it waits in /status.",
-            )
+            if item.attempts >= CRASH_ATTEMPTS:
+                await self._dead(item, f"failed {item.attempts} times: {reason}")
+            else:
+                await self.outbox.retry(item, reason, CRASH_RETRY_S * item.attempts)
+                await self.alerts.report(
+                    f"crash:{item.rule_id}",
+                    f"A post of rule #{item.rule_id} failed unexpectedly",
+                    f"{reason}\nIt is tried again; after {CRASH_ATTEMPTS} tries it waits in "
+                    "/status.",
+                )
         finally:
             self._heartbeat.held.discard(item.id)
 
+    async def _record_sent(self, item: Claimed, links: Sequence[Link]) -> None:
+        """Record a send that happened, come what may (``_durably``)."""
+        await self._durably(item, lambda: self.outbox.done(item, links))
+
+    async def part_sent(self, item: Claimed, piece: int, links: Sequence[Link]) -> Claimed:
+        """One piece of a split post went out (the sender's ``Progress``), recorded durably."""
+        return await self._durably(item, lambda: self.outbox.part_sent(item, piece, links))
+
+    async def _durably(self, item: Claimed, write: Callable[[], Awaitable[T]]) -> T:
+        """Record what was sent; while the database can't be reached, keep trying (the lease
+        renewed meanwhile, and not reaped after a server restart: outbox.reap), so that what was
+        sent is never sent again; at a stop, until the drain's deadline."""
+        rest = REST_S
+        while True:
+            try:
+                return await write()
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log_unavailable("sent_not_recorded_yet", error, delivery_id=item.id)
+            await asyncio.sleep(rest)
+            rest = min(rest * 2, MAX_REST_S)
+
     async def _idle(self) -> None:
-        self._wake.clear()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
 
@@ -210,7 +260,10 @@ class Workers:
         count = len(item.source_message_ids) if item.kind != "edit" else 1
         await self.limiter.acquire(item.dest_chat_id, count)
         try:
-            links = await self.sender.send(item, rule)
+            links = await self.sender.send(item, rule, progress=self)
+        except ClaimLost:
+            log.warning("delivery_claim_lost", delivery_id=item.id, rule_id=item.rule_id)
+            return
         except SkipDelivery as reason:
             await self.outbox.skip(item, str(reason))
             return
@@ -232,7 +285,7 @@ class Workers:
             else:
                 await self._dead(item, error.message)
             return
-        await self.outbox.done(item, links)
+        await self._record_sent(item, links)
         self.sent += 1
         log.info("delivery_sent", delivery_id=item.id, rule_id=item.rule_id, dest=item.dest_chat_id)
 

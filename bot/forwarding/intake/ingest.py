@@ -4,6 +4,10 @@ Messages from chats that are no rule's source cost one set lookup. Album items (
 ``media_group_id``) join one delivery per destination while it is still waiting for its short
 grace period, so an album leaves as one album; an item that arrives after its album left goes on
 its own rather than being lost. The unique key on deliveries makes a replayed update a no-op.
+
+A message a rule cannot deliver at all (a service message, content the Bot API will not copy or
+forward: ``forwardable.py``) becomes no delivery to send: it is recorded as a skipped one with
+the reason, counted on the rule's card and in /status, and reported through ``on_skip``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.delivery.payload import AlbumItem, Payload
 from bot.forwarding.delivery.rows import NewDelivery
 from bot.forwarding.intake.enqueue import current_batch
+from bot.forwarding.intake.forwardable import refusal
 from bot.forwarding.post import MEDIA_KINDS, Post
 from bot.forwarding.rules.filters import check, content_fingerprint
 from bot.forwarding.rules.index import RuleIndex, RuleView
@@ -113,6 +118,7 @@ class IngestStats:
     ignored: int = 0
     filtered: int = 0
     enqueued: int = 0  # rows offered to the outbox; a replayed one is ignored there
+    skipped: int = 0  # posts a rule could not deliver at all (a service message, …)
     duplicates: int = 0
 
 
@@ -124,12 +130,14 @@ class Ingest:
         *,
         on_enqueue: Callable[[], None] = lambda: None,
         on_filter_error: Callable[[RuleView, str], Any] | None = None,
+        on_skip: Callable[[RuleView, str], Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.index = index
         self.outbox = outbox
         self.on_enqueue = on_enqueue
         self.on_filter_error = on_filter_error
+        self.on_skip = on_skip
         self.clock = clock
         self.stats = IngestStats()
 
@@ -142,10 +150,11 @@ class Ingest:
             self.stats.ignored += 1
             return 0
         post = post_of(message)
-        chosen = [rule for rule in rules if await self._passes(rule, post)]
+        payload = payload_of(message, post)
+        wanted = [rule for rule in rules if await self._passes(rule, post)]
+        chosen = [rule for rule in wanted if not await self._skipped(rule, message, payload)]
         if not chosen:
             return 0
-        payload = payload_of(message, post)
         fingerprint = content_fingerprint(post, post.media_ids)
         now = self.clock()
         rows = []
@@ -187,6 +196,24 @@ class Ingest:
             for dest in rule.destinations
         ]
         return await self._insert(rows)
+
+    async def _skipped(self, rule: RuleView, message: Message, payload: Payload) -> bool:
+        """True when the rule cannot deliver this message at all: then recorded as skipped with
+        the reason, once per destination (a replay adds nothing), and reported."""
+        reason = refusal(message, rule.mode)
+        if reason is None:
+            return False
+        now = self.clock()
+        unit = f"m:{message.message_id}"
+        rows = [
+            _row(rule, dest, message, unit, "post", payload, now, now) for dest in rule.destinations
+        ]
+        if await self.outbox.add_skipped(rows, reason):
+            self.stats.skipped += 1
+            log.info("post_skipped", rule_id=rule.id, message_id=message.message_id, reason=reason)
+            if self.on_skip is not None:
+                await self.on_skip(rule, reason)
+        return True
 
     async def _passes(self, rule: RuleView, post: Post) -> bool:
         verdict = check(rule.filters, post)

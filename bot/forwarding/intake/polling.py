@@ -11,6 +11,10 @@ a type aiogram does not know is skipped, and one that still fails after ``MAX_TR
 rounds is set aside (``quarantine``). When the batch's statement fails, its updates are tried
 one at a time so the one to blame is found. The offset then moves up to the first update that
 still waits for a retry; the updates after it that were handled are not handled again.
+
+A failure because the database can't be reached is nobody's fault: it counts against no update
+(an outage must not send good updates to quarantine), and the batch is fetched again after at
+most ``DB_RETRY_MAX_S``, so polling resumes within seconds of the database's return.
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from bot.forwarding.intake import enqueue
 from bot.forwarding.intake.quarantine import Quarantine, reason_of
 from bot.forwarding.intake.storable import storable_update
 from bot.runtime.alerts import Alerts
+from bot.runtime.db import log_unavailable, unavailable
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 MAX_TRIES = 3  # polling rounds an update may fail before it is set aside
+RETRY_MAX_S = 30.0  # Telegram unreachable: back off up to this
+DB_RETRY_MAX_S = 4.0  # a batch that could not be stored: fetched again after at most this
 
 
 def _is_known(update: Update) -> bool:
@@ -72,6 +79,7 @@ class Poller:
         self._tries: dict[int, int] = {}  # update id -> polling rounds it failed
         self._done: set[int] = set()  # handled (and stored) ids above the offset
         self._counted: set[int] = set()  # ids whose failure this round was counted
+        self._db_down = False  # this round failed because the database can't be reached
 
     async def run(self, stop: asyncio.Event) -> None:
         # Callback queries always: an old button pressed after a deploy still gets its answer.
@@ -104,7 +112,7 @@ class Poller:
             if updates and not await self._handle(updates):
                 # An update could not be handled yet: fetch it (and what follows) again.
                 log.warning("batch_retry", retry_in=delay)
-                delay = await self._back_off(stop, delay)
+                delay = min(await self._back_off(stop, delay), DB_RETRY_MAX_S)
                 continue
             delay = 1.0
         await self._confirm()
@@ -122,7 +130,8 @@ class Poller:
                 log.info("update_skipped", update_id=update.update_id, reason="unknown type")
                 self.skipped += 1
                 self._done.add(update.update_id)
-        if todo and not await self._in_one_batch(todo):
+        self._db_down = False
+        if todo and not await self._in_one_batch(todo) and not self._db_down:
             await self._one_by_one(todo)
         waiting = [u.update_id for u in updates if u.update_id not in self._done]
         self.offset = waiting[0] if waiting else updates[-1].update_id + 1
@@ -136,8 +145,12 @@ class Poller:
         try:
             async with enqueue.batch(self.outbox):
                 await self._feed_chats(updates, handled)
-        except Exception:
-            log.exception("batch_not_stored")
+        except Exception as error:
+            if unavailable(error):
+                log_unavailable("batch_waits_for_database", error, updates=len(updates))
+                self._db_down = True
+            else:
+                log.exception("batch_not_stored")
             return False
         self._done.update(handled)
         return True
@@ -147,6 +160,8 @@ class Poller:
         blocked: set[object] = set()
         for update in updates:
             chat = _chat_of(update)
+            if self._db_down:
+                break  # the rest waits for the database, uncounted
             if chat in blocked:
                 continue
             handled: list[int] = []
@@ -188,6 +203,10 @@ class Poller:
     async def _set_aside(self, update: Update, error: Exception) -> bool:
         """Count a failed round of the update; True once it is quarantined."""
         update_id = update.update_id
+        if unavailable(error):
+            log_unavailable("update_waits_for_database", error, update_id=update_id)
+            self._db_down = True
+            return False
         if update_id not in self._counted:
             self._counted.add(update_id)
             self._tries[update_id] = self._tries.get(update_id, 0) + 1
@@ -209,4 +228,4 @@ class Poller:
         """Wait ``delay`` (or until stopped); the next, doubled delay, at most 30 s."""
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
-        return min(delay * 2, 30.0)
+        return min(delay * 2, RETRY_MAX_S)

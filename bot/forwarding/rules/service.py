@@ -8,12 +8,13 @@ saved.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from pydantic import ValidationError
+from tortoise.transactions import in_transaction
 
 from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.rules.chats import check_destination, check_source
@@ -80,6 +81,33 @@ class RulesService:
         except TelegramAPIError:
             return ref
         return ref.model_copy(update={"title": chat.title or chat.username or ""})
+
+    async def validate(self, data: dict[str, Any]) -> RuleSpec:
+        """Everything ``create`` checks, nothing written: the spec, then the bot's chats."""
+        return await self.check_chats(parse_spec(data))
+
+    async def save_all(
+        self, rules: Sequence[tuple[int | None, RuleSpec, bool]], created_by: int | None = None
+    ) -> None:
+        """Create (``None``) or replace (an id) each validated rule, active or paused, in one
+        transaction and one reload: a batch such as an import is written whole or not at all."""
+        resumed = []
+        async with in_transaction():
+            for rule_id, spec, active in rules:
+                if rule_id is None:
+                    await Rule.create(**_columns(spec), active=active, created_by=created_by)
+                    continue
+                row = await self._row(rule_id)
+                if active and not row.active:
+                    resumed.append(rule_id)
+                paused_reason = None if active else row.paused_reason
+                await Rule.filter(id=rule_id).update(
+                    **_columns(spec), active=active, paused_reason=paused_reason
+                )
+        for rule_id in resumed:  # what waited while the rule was paused goes out now, in order
+            await self.outbox.resume_rule(rule_id)
+        log.info("rules_saved", count=len(rules))
+        await self._changed()
 
     async def create(
         self, data: dict[str, Any] | RuleSpec, created_by: int | None = None

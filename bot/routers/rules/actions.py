@@ -1,5 +1,8 @@
 """What the buttons of a rule's card do: open it, its switches (pause or resume, review on or off),
-the edit menu and its sections (back into the wizard), delete after a question.
+the edit menu and its sections (back into the wizard), the AI model, delete after a question.
+
+The AI model is chosen among the chat models Groq lists now (``AiClient.chat_models``); a button
+naming a model that is not in that list (forged, or from a list that changed) changes nothing.
 
 Each handler gets the rule its button names as ``loaded`` (see ``router.ExistingRule``). Errors
 of the rules service are shown to the user as they are.
@@ -8,6 +11,7 @@ of the rules service are shown to the user as they are.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
@@ -15,12 +19,19 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.forwarding.rules.index import RuleView
 from bot.forwarding.rules.service import RuleError, RulesService
+from bot.forwarding.steps.ai.errors import AiUnavailable
+from bot.forwarding.steps.ai.listing import find_model
+from bot.routers.rules import keyboards as kb
 from bot.routers.rules import texts
-from bot.routers.rules.keyboards import RuleAction, RuleCb, RuleSection
+from bot.routers.rules.keyboards import RuleAction, RuleCb, RuleModelCb, RuleSection
 from bot.routers.rules.queries import Loaded
 from bot.routers.rules.screens import gone, refresh_card, refuse, show_card, show_list, show_screen
 from bot.routers.rules.testing import leave_test
+from bot.routers.ui import edit_or_send
 from bot.routers.wizard import SECTIONS, start_edit
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 async def open_card(
@@ -92,6 +103,61 @@ async def edit_section(
         return
     await leave_test(state)
     await start_edit(query, state, loaded.rule, callback_data.section)
+
+
+async def _listed_models(services: Services, answer: CallbackAnswer) -> tuple[str, ...] | None:
+    """Groq's chat models now; None (and why, as an alert) when Groq can't say."""
+    try:
+        return await services.ai.chat_models()
+    except AiUnavailable as error:
+        answer.text, answer.show_alert = texts.models_unavailable(error.reason), True
+        return None
+
+
+async def model_screen(
+    query: CallbackQuery,
+    callback_data: RuleCb,
+    services: Services,
+    callback_answer: CallbackAnswer,
+    loaded: Loaded,
+) -> None:
+    """The models the rule may use: the default first, the rule's own marked."""
+    models = await _listed_models(services, callback_answer)
+    if models is None:
+        return
+    default = services.ai.default_model
+    text = texts.model_screen(loaded.rule, models, default)
+    await edit_or_send(
+        query, text, kb.model_choices(loaded.rule, models, default, callback_data.page)
+    )
+
+
+async def choose_model(
+    query: CallbackQuery,
+    callback_data: RuleModelCb,
+    services: Services,
+    rules: RulesService,
+    callback_answer: CallbackAnswer,
+    loaded: Loaded,
+) -> None:
+    """Save the model the button names if Groq lists it, then show the card."""
+    model: str | None = None
+    if callback_data.key:
+        models = await _listed_models(services, callback_answer)
+        if models is None:
+            return
+        model = find_model(models, callback_data.key)
+        if model is None:
+            callback_answer.text, callback_answer.show_alert = texts.UNKNOWN_MODEL, True
+            return
+    if model != loaded.rule.ai_model:
+        try:
+            await rules.update(loaded.rule.id, {"ai_model": model})
+        except RuleError as error:
+            await refuse(query, error, callback_answer)
+            return
+    callback_answer.text = texts.model_chosen(model, services.ai.default_model)
+    await refresh_card(query, rules, loaded.rule.id, callback_data.page, callback_answer)
 
 
 async def delete_rule(

@@ -1,15 +1,17 @@
-"""A rule's card: its settings, its chats, its steps and what the outbox holds for it (HTML)."""
+"""A rule's card: its settings, its chats, its steps, what the outbox holds for it and the Groq
+tokens its AI steps used (HTML)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.forwarding.html import clip
 from bot.forwarding.rules.filters import describe
 from bot.forwarding.rules.index import RuleView
 from bot.forwarding.rules.spec import ChatRef
-from bot.forwarding.steps.catalogue import describe_steps
+from bot.forwarding.steps.ai.usage import Spent, compact
+from bot.forwarding.steps.catalogue import describe_steps, uses_ai
 from bot.routers.labels import AI_FAILURES, EDIT_POLICIES, MODES
 from bot.routers.rules.texts import esc, fit
 
@@ -20,13 +22,15 @@ MAX_LINE = 300
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """What the outbox holds for a rule."""
+    """What the outbox holds for a rule, and the Groq tokens its deliveries used."""
 
     sent_24h: int = 0
     pending: int = 0  # pending or being sent
     held: int = 0  # waiting for the rule to resume
     review: int = 0  # waiting for approval
     failed_24h: int = 0
+    skipped_24h: tuple[tuple[str, int], ...] = ()  # (reason, posts), most frequent first
+    ai_tokens: Spent = field(default_factory=Spent)  # Groq tokens today and this month (UTC)
 
 
 def chat_line(ref: ChatRef) -> str:
@@ -67,8 +71,11 @@ def render_card(
     lines.append(f"Mode: {MODES.get(rule.mode, esc(rule.mode))}")
     lines.append(f"Edits: {EDIT_POLICIES.get(rule.edit_policy, esc(rule.edit_policy))}")
     lines.append(f"If the AI fails: {AI_FAILURES.get(rule.ai_failure, esc(rule.ai_failure))}")
+    with_ai = uses_ai(rule.steps)
     if rule.ai_model:
         lines.append(f"AI model: <code>{esc(rule.ai_model)}</code>")
+    elif with_ai:
+        lines.append("AI model: the default")
     lines.append("Review: " + ("on (you approve each post)" if rule.review else "off"))
     lines += ["", "<b>Filters</b>"]
     lines += [f"• {esc(clip(line, MAX_LINE))}" for line in describe(rule.filters)]
@@ -77,7 +84,9 @@ def render_card(
         lines += [f"{n}. {esc(clip(line, MAX_LINE))}" for n, line in enumerate(steps, 1)]
     else:
         lines.append("• None: posts go as they are")
-    lines += ["", counts_line(counts)]
+    lines += ["", counts_line(counts), *skipped_lines(counts.skipped_24h)]
+    if with_ai or counts.ai_tokens.month.calls:
+        lines.append(tokens_line(counts.ai_tokens))
     return fit(lines)
 
 
@@ -90,3 +99,21 @@ def counts_line(counts: Counts) -> str:
     )
     parts += [f"{number} {what}" for number, what in when_any if number]
     return "Deliveries: " + " · ".join(parts)
+
+
+def skipped_lines(skipped: Sequence[tuple[str, int]]) -> list[str]:
+    """The posts the rule did not deliver in 24 h, by reason (a service message, …)."""
+    if not skipped:
+        return []
+    total = sum(number for _, number in skipped)
+    lines = [f"Not forwarded in 24 h: {total}"]
+    lines += [f"• {esc(clip(reason, MAX_LINE))}: {number}" for reason, number in skipped]
+    return lines
+
+
+def tokens_line(spent: Spent) -> str:
+    """The card's token line, e.g. "AI tokens: today 1.2k · this month 45.6k" (prompt and
+    answer tokens together)."""
+    return (
+        f"AI tokens: today {compact(spent.today.total)} · this month {compact(spent.month.total)}"
+    )

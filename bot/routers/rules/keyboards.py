@@ -6,6 +6,8 @@ Callback data (all well under Telegram's 64 bytes):
 * ``rlc:<action>:<rule_id>:<page>``: an action on a rule's card; ``page`` is the list page to go
   back to;
 * ``rls:<rule_id>:<section>:<page>``: edit one section of a rule in the wizard;
+* ``rlm:<rule_id>:<key>:<page>``: give a rule the AI model whose ``listing.model_key`` is ``key``
+  ("" for the default);
 * ``rln``: the "New rule" button.
 """
 
@@ -19,6 +21,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.forwarding.rules.index import RuleView
+from bot.forwarding.steps.ai.listing import model_key
+from bot.forwarding.steps.catalogue import uses_ai
 from bot.routers.wizard import SECTIONS
 
 MAX_BUTTON_NAME = 40
@@ -35,6 +39,7 @@ class RuleAction(str, Enum):
     REVIEW_ON = "v1"
     REVIEW_OFF = "v0"
     TEST = "t"
+    MODEL = "m"
     LAST_POST = "l"
     EDIT = "e"
     DELETE = "d"
@@ -53,11 +58,17 @@ class RuleSection(CallbackData, prefix="rls"):
     page: int = 0
 
 
+class RuleModelCb(CallbackData, prefix="rlm"):
+    rule_id: int
+    key: str  # listing.model_key of the model; "" for the default
+    page: int = 0
+
+
 class NewRuleCb(CallbackData, prefix="rln"):
     pass
 
 
-PREFIXES = ("rlp", "rlc", "rls", "rln")
+PREFIXES = ("rlp", "rlc", "rls", "rlm", "rln")
 
 SECTION_LABELS = {
     "name": "Name",
@@ -122,7 +133,10 @@ def rule_card(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.row(pause, review)
     builder.row(act("🧪 Test", RuleAction.TEST), act("✏️ Edit", RuleAction.EDIT))
-    builder.row(act("🗑 Delete", RuleAction.DELETE))
+    if uses_ai(rule.steps):
+        builder.row(act("🤖 Model", RuleAction.MODEL), act("🗑 Delete", RuleAction.DELETE))
+    else:
+        builder.row(act("🗑 Delete", RuleAction.DELETE))
     builder.row(_button("« Back to list", RulesPage(page=page)))
     return builder.as_markup()
 
@@ -145,6 +159,21 @@ def edit_sections(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     builder.adjust(2)
     builder.row(_back_to_rule(rule_id, page))
     return builder.as_markup()
+
+
+def model_choices(
+    rule: RuleView, models: Sequence[str], default_model: str, page: int = 0
+) -> InlineKeyboardMarkup:
+    """ "Default (<GROQ_MODEL>)" first, then one button per model; ✓ marks the rule's own."""
+
+    def choice(text: str, model: str | None) -> list[InlineKeyboardButton]:
+        mark = "✓ " if model == rule.ai_model else ""
+        key = model_key(model) if model is not None else ""
+        return [_button(mark + text, RuleModelCb(rule_id=rule.id, key=key, page=page))]
+
+    rows = [choice(f"Default ({default_model})", None)]
+    rows += [choice(model, model) for model in models]
+    return _rows(*rows, [_back_to_rule(rule.id, page)])
 
 
 def delete_confirmation(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:

@@ -19,6 +19,7 @@ from bot.routers.rules.keyboards import (
     NewRuleCb,
     RuleAction,
     RuleCb,
+    RuleModelCb,
     RuleSection,
     RulesPage,
 )
@@ -31,7 +32,7 @@ class ExistingRule(Filter):
     of a rule that is gone falls through to ``menu.to_list``."""
 
     async def __call__(
-        self, query: CallbackQuery, callback_data: RuleCb | RuleSection
+        self, query: CallbackQuery, callback_data: RuleCb | RuleSection | RuleModelCb
     ) -> bool | dict[str, Any]:
         loaded = await load(callback_data.rule_id)
         return {"loaded": loaded} if loaded is not None else False
@@ -55,6 +56,8 @@ def make_router() -> Router:
     button(actions.rule_screen, *_on_rule(RuleAction.EDIT, RuleAction.DELETE))
     button(actions.edit_section, RuleSection.filter(), ExistingRule())
     button(actions.delete_rule, *_on_rule(RuleAction.DELETE_YES))
+    button(actions.model_screen, *_on_rule(RuleAction.MODEL))
+    button(actions.choose_model, RuleModelCb.filter(), ExistingRule())
     button(testing.test_start, *_on_rule(RuleAction.TEST))
     button(testing.test_last_post, *_on_rule(RuleAction.LAST_POST))
     router.message.register(
@@ -62,6 +65,7 @@ def make_router() -> Router:
     )
     router.message.register(testing.test_sample_not_text, RuleTest.text, ~F.text)
     button(menu.to_list, RuleSection.filter())  # a rule that is gone: see ExistingRule
+    button(menu.to_list, RuleModelCb.filter())
     button(menu.to_list, RuleCb.filter())
     button(menu.outdated, F.data.regexp(rf"^({'|'.join(PREFIXES)})(:|$)"))
     return router

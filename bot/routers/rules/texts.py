@@ -1,5 +1,5 @@
 """The short texts of the /rules menu and the text helpers its screens share: the list, the
-delete question, the edit menu, the test prompt.
+delete question, the edit menu, the test prompt, the AI model choice.
 
 Pure functions of plain data. Every text is HTML; everything a user or a channel wrote is escaped
 here, and every screen is built from whole lines so that shortening one to Telegram's 4096
@@ -114,3 +114,29 @@ def sample_prompt(rule: RuleView) -> str:
         "Send me a sample post as text, or use the last post one of its sources sent. "
         "Nothing is forwarded. /cancel to stop."
     )
+
+
+# -- the AI model -------------------------------------------------------------------------------
+
+UNKNOWN_MODEL = "That model is not in Groq's list: nothing changed. Choose one of the list."
+
+
+def models_unavailable(reason: str) -> str:
+    return clip(f"Groq can't say which models there are now ({reason}). Nothing changed.", 200)
+
+
+def model_chosen(model: str | None, default_model: str) -> str:
+    return clip(f"AI model: {model or f'the default ({default_model})'}.", 200)
+
+
+def model_screen(rule: RuleView, models: Sequence[str], default_model: str) -> str:
+    current = (
+        f"<code>{esc(rule.ai_model)}</code>"
+        if rule.ai_model
+        else f"the default, <code>{esc(default_model)}</code> (GROQ_MODEL)"
+    )
+    lines = [f"<b>{esc(rule.name)}</b> · rule #{rule.id}", f"AI model: {current}"]
+    if rule.ai_model and rule.ai_model not in models:
+        lines.append("⚠️ Groq no longer lists this model.")
+    lines += ["", "Choose the model its AI steps use (the chat models Groq lists):"]
+    return "\n".join(lines)

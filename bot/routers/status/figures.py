@@ -5,27 +5,35 @@
 outbox's (``Outbox.retry_dead`` / ``Outbox.drop_dead``).
 
 The last errors come from the outbox rather than from the alerts: every dyno writes there, so the
-leader that answers /status sees the errors of the whole cluster.
+leader that answers /status sees the errors of the whole cluster. So do the Groq tokens
+(``ai_usage``, written by every dyno's deliveries).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tortoise import connections
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from bot.forwarding.html import clip_escaped
+from bot.forwarding.steps.ai import usage
+from bot.forwarding.steps.ai.usage import Spent, compact
 from models import Delivery, QuarantinedUpdate
-from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT
+from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 HOUR = 3600.0
+DAY = 24 * HOUR
+SKIPPED_SHOWN = 5
 DEAD_SHOWN = 10
 ERRORS_SHOWN = 5
+TOKEN_RULES_SHOWN = 3
 PROCESSES_SHOWN = 5
 DEPTH_STATES = (PENDING, IN_FLIGHT, REVIEW, HELD, DEAD)
 MESSAGE_LIMIT = 4096
@@ -64,6 +72,21 @@ class DeadItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedItem:
+    rule_id: int
+    rule_name: str  # "" when the rule is not in this process's index
+    reason: str
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenItem:
+    rule_id: int
+    rule_name: str  # "" when the rule is not in this process's index (deleted, for one)
+    spent: Spent
+
+
+@dataclass(frozen=True, slots=True)
 class StatusReport:
     process: str
     leader: bool
@@ -78,6 +101,9 @@ class StatusReport:
     dead: tuple[DeadItem, ...]  # newest first, at most DEAD_SHOWN
     dead_total: int
     quarantined: int = 0  # updates set aside by the poller
+    skipped: tuple[SkippedItem, ...] = ()  # posts not forwarded in the last day, by rule and reason
+    ai_tokens: Spent = field(default_factory=Spent)  # every rule's, today and this month (UTC)
+    ai_top: tuple[TokenItem, ...] = ()  # the rules that used most this month
 
 
 def ai_figures(ai: Any) -> AiFigures | None:
@@ -111,6 +137,7 @@ async def gather_status(services: Services, *, now: float | None = None) -> Stat
         .limit(DEAD_SHOWN)
         .values("id", "rule_id", "dest_chat_id", "last_error")
     )
+    spent = await usage.summary(TOKEN_RULES_SHOWN)
     return StatusReport(
         process=cluster.name,
         leader=cluster.leader,
@@ -125,7 +152,34 @@ async def gather_status(services: Services, *, now: float | None = None) -> Stat
         dead=tuple(_dead_item(services, row) for row in dead_rows),
         dead_total=depth.get(DEAD, 0),
         quarantined=await QuarantinedUpdate.all().count(),
+        skipped=await _skipped(services, now - DAY),
+        ai_tokens=spent.total,
+        ai_top=tuple(_token_item(services, rule_id, tokens) for rule_id, tokens in spent.top),
     )
+
+
+def _token_item(services: Services, rule_id: int, spent: Spent) -> TokenItem:
+    rule = services.index.get(rule_id)
+    return TokenItem(rule_id, rule.name if rule is not None else "", spent)
+
+
+async def _skipped(services: Services, since: float) -> tuple[SkippedItem, ...]:
+    """Posts skipped since ``since`` by rule and reason, each post once whatever its number of
+    destinations; the most frequent first."""
+    rows = (
+        await Delivery.filter(status=SKIPPED, finished_at__gte=since)
+        .annotate(n=Count("unit", distinct=True))
+        .group_by("rule_id", "last_error", "source_chat_id")
+        .values("rule_id", "last_error", "n")
+    )
+    posts: Counter[tuple[int, str]] = Counter()
+    for row in rows:
+        posts[(row["rule_id"], row["last_error"] or "no reason recorded")] += int(row["n"])
+    items = []
+    for (rule_id, reason), number in posts.most_common(SKIPPED_SHOWN):
+        rule = services.index.get(rule_id)
+        items.append(SkippedItem(rule_id, rule.name if rule is not None else "", reason, number))
+    return tuple(items)
 
 
 def _dead_item(services: Services, row: dict[str, Any]) -> DeadItem:
@@ -162,6 +216,22 @@ def _ai_line(ai: AiFigures | None) -> str:
     )
 
 
+def _tokens_line(total: Spent, top: tuple[TokenItem, ...]) -> str:
+    line = (
+        f"AI tokens: today {compact(total.today.total)} · this month {compact(total.month.total)}"
+    )
+    if top:
+        line += "\n   most this month: " + ", ".join(_token_rule(item) for item in top)
+    return line
+
+
+def _token_rule(item: TokenItem) -> str:
+    rule = f"#{item.rule_id}"
+    if item.rule_name:
+        rule += f" {clip_escaped(item.rule_name, NAME_CAP)}"
+    return f"{rule} {compact(item.spent.month.total)}"
+
+
 def _dead_line(item: DeadItem) -> str:
     rule = f"rule #{item.rule_id}"
     if item.rule_name:
@@ -170,6 +240,13 @@ def _dead_line(item: DeadItem) -> str:
     if item.dest_title:
         dest = f"{clip_escaped(item.dest_title, TITLE_CAP)} ({dest})"
     return f"#{item.id} · {rule} → {dest}\n   {clip_escaped(item.error or 'no reason recorded', ERROR_CAP)}"
+
+
+def _skipped_line(item: SkippedItem) -> str:
+    rule = f"rule #{item.rule_id}"
+    if item.rule_name:
+        rule += f" {clip_escaped(item.rule_name, NAME_CAP)}"
+    return f"• {rule}: {clip_escaped(item.reason, ERROR_CAP)} × {item.posts}"
 
 
 def render_status(report: StatusReport) -> str:
@@ -192,6 +269,11 @@ def render_status(report: StatusReport) -> str:
         f"Sent in the last hour: {report.sent_last_hour}",
         _ai_line(report.ai),
         *(
+            [_tokens_line(report.ai_tokens, report.ai_top)]
+            if report.ai is not None or report.ai_tokens.month.calls
+            else []
+        ),
+        *(
             [f"Updates set aside (could not be handled): {report.quarantined}"]
             if report.quarantined
             else []
@@ -200,6 +282,12 @@ def render_status(report: StatusReport) -> str:
         "<b>Last errors</b>",
     ]
     lines += [f"• {clip_escaped(e, ERROR_CAP)}" for e in report.errors] or ["none"]
+    if report.skipped:
+        lines += [
+            "",
+            "<b>Not forwarded in 24 h</b> (service messages, content that can't be copied)",
+        ]
+        lines += [_skipped_line(item) for item in report.skipped]
     lines += ["", f"<b>Dead deliveries</b>: {report.dead_total}"]
     if report.dead:
         lines += [_dead_line(item) for item in report.dead]

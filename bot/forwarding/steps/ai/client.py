@@ -29,6 +29,11 @@ Decisions:
   an outage: no outage callback, ``down`` stays False, ``configured`` is False.
 * Counters for /status: ``calls`` (requests sent), ``failures`` (requests that failed),
   ``cache_hits`` (answers served without a request: cache hits and shared flights).
+* An answer's ``prompt_tokens`` / ``completion_tokens`` are Groq's ``usage`` of every request it
+  took (both of a retried truncated answer); a cached or shared answer carries the tokens of the
+  request that made it, with ``cached=True``.
+* ``chat_models()``: the chat models Groq lists, cached an hour (``listing``); AiUnavailable when
+  Groq can't say.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import groq
 
 from bot.forwarding.steps.ai.errors import AiAnswer, AiRejected, AiUnavailable
 from bot.forwarding.steps.ai.flights import Flights
+from bot.forwarding.steps.ai.listing import ModelList
 from bot.forwarding.steps.ai.pacing import Pacer, TooLong, retry_after
 from bot.forwarding.steps.prompts import AiStep, build_messages, fingerprint, parse_yes_no
 from bot.runtime.logging import get_logger
@@ -187,6 +193,7 @@ class AiClient:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._flights = Flights(cache_size)
         self._pacer = Pacer(clock)
+        self._models = ModelList(self._list_models, clock)
         self._closed = False
         self._down = False
         self._down_since = 0.0
@@ -216,6 +223,22 @@ class AiClient:
         key = (fingerprint(step, chosen), post_html)
         return await self._flights.answer(key, lambda: self._fly(step, post_html, chosen))
 
+    async def chat_models(self) -> tuple[str, ...]:
+        """The ids of the chat models Groq lists, sorted; AiUnavailable when Groq can't say."""
+        if self._sdk is None:
+            raise AiUnavailable("no GROQ_API_KEY")
+        return await self._models.get()
+
+    async def _list_models(self) -> list[Any]:
+        assert self._sdk is not None
+        try:
+            listed = await asyncio.wait_for(self._sdk.models.list(), self.timeout + 5.0)
+        except groq.APIStatusError as exc:
+            raise AiUnavailable(self._redact(_error_reason(exc))) from None
+        except (groq.APIError, asyncio.TimeoutError):
+            raise AiUnavailable("cannot reach Groq") from None
+        return list(listed.data)
+
     async def close(self) -> None:
         """Cancel flights in progress and close the HTTP client. Idempotent."""
         self._closed = True
@@ -233,6 +256,7 @@ class AiClient:
             temperature=0.0 if step.verdict else 0.3,
         )
         grown = False
+        spent = (0, 0)
         while True:
             try:
                 reply = await self._request(request)
@@ -240,6 +264,7 @@ class AiClient:
                 await self._outage_started(exc.reason)
                 raise
             await self._outage_ended()
+            spent = (spent[0] + reply.prompt_tokens, spent[1] + reply.completion_tokens)
             text = strip_reasoning(reply.text).strip()
             truncated = reply.finish_reason == "length"
             if truncated and step.verdict and parse_yes_no(text) is not None:
@@ -257,8 +282,8 @@ class AiClient:
                 text=text,
                 model=model,
                 cached=False,
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
+                prompt_tokens=spent[0],
+                completion_tokens=spent[1],
             )
 
     async def _request(self, request: _Request) -> _Reply:
