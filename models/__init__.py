@@ -1,6 +1,7 @@
 """Tortoise models: the bot's state in the database. Nothing here imports ``bot``."""
 
 from models.access import Admin, RefusedUser
+from models.fingerprints import RecentFingerprint
 from models.forwarding import Delivery, MessageLink, ReviewDecision, Rule
 from models.fsm import FsmRecord
 from models.intake import QuarantinedUpdate
@@ -18,6 +19,7 @@ __all__ = [
     "FsmRecord",
     "MessageLink",
     "QuarantinedUpdate",
+    "RecentFingerprint",
     "RefusedUser",
     "ReviewDecision",
     "Rule",

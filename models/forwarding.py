@@ -39,6 +39,7 @@ class Rule(Model):
     ai_failure = fields.CharField(max_length=16, default="hold")  # hold | original | skip
     ai_model = fields.CharField(max_length=100, null=True)
     allow_new_links = fields.BooleanField(default=False)  # may AI output add links?
+    delay_minutes = fields.IntField(default=0)  # posts go this long after the source posted
     created_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -107,12 +107,20 @@ class Actors:
         reply_to: int | None = None,
         thread_id: int | None = None,
         author_signature: str | None = None,
+        reply_markup: ApiDict | None = None,
+        link_preview_options: ApiDict | None = None,
         **media: str | bool,
     ) -> ApiDict:
         chat = self._chat(chat_id)
         content = self._content(text, entities, parse_mode, media, caption, caption_entities)
         if not content:
             raise ValueError("a post needs text or media")
+        if link_preview_options is not None:
+            if "text" not in content:
+                raise ValueError("only a text has link preview options")
+            content["link_preview_options"] = link_preview_options
+        if reply_markup is not None:
+            content["reply_markup"] = reply_markup
         stored = self._post(chat, content, media_group_id, reply_to, thread_id, author_signature)
         return copy.deepcopy(stored.data)
 
@@ -176,11 +184,16 @@ class Actors:
         entities: list[ApiDict] | None = None,
         caption_entities: list[ApiDict] | None = None,
         parse_mode: str | None = None,
+        reply_markup: ApiDict | None = None,
         bot: int | str | None = None,
     ) -> ApiDict:
         chat = self._chat(chat_id, bot)
         stored = self._stored(chat, message_id)
         data = dict(stored.data)
+        if reply_markup is not None:  # {} takes the keyboard away
+            data.pop("reply_markup", None)
+            if reply_markup.get("inline_keyboard"):
+                data["reply_markup"] = reply_markup
         if text is not None:
             if "text" not in data:
                 raise ValueError("only a text message gets new text; use caption=")
@@ -192,8 +205,8 @@ class Actors:
             data.pop("caption", None)
             data.pop("caption_entities", None)
             data.update(self._caption(caption, caption_entities, parse_mode))
-        else:
-            raise ValueError("edit_post needs text= or caption=")
+        elif reply_markup is None:
+            raise ValueError("edit_post needs text=, caption= or reply_markup=")
         data["edit_date"] = now()
         stored.data = data
         kind = "edited_channel_post" if chat.type == "channel" else "edited_message"

@@ -51,12 +51,13 @@ Acting as people and chats (each queues the updates the bots would get)
     message_id)``; refuses a button the message does not have unless
     ``forge``); ``callback_answer(callback_query_id) -> dict | None``;
     ``channel_post(chat_id, text=None, *, ...media, caption..., media_group_id,
-    reply_to, thread_id, author_signature) -> Message dict`` (in a group: an
-    anonymous-admin message); ``post_album(chat_id, items, *, user_id=None,
+    reply_to, thread_id, author_signature, reply_markup, link_preview_options) ->
+    Message dict`` (in a group: an anonymous-admin message); ``post_album(chat_id, items, *, user_id=None,
     thread_id=None, reply_to=None) -> [Message]`` (items like ``{"photo": id,
     "caption": "..."}``); ``edit_post(chat_id, message_id, text=None,
     caption=None, *, entities=None, caption_entities=None, parse_mode=None,
-    bot=None) -> Message dict`` (``edited_channel_post`` / ``edited_message``);
+    reply_markup=None, bot=None) -> Message dict`` (``reply_markup={}`` takes
+    the keyboard away) (``edited_channel_post`` / ``edited_message``);
     ``delete_message(chat_id, message_id, *, bot=None)`` (no update, as on
     Telegram); ``inject_update(raw, *, bot=None) -> Update dict`` (any update as
     it is, even a type the bot did not ask for; the update id is assigned).

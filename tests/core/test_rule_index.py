@@ -26,6 +26,7 @@ def view(rule_id: int, *sources: dict[str, Any], active: bool = True) -> RuleVie
             "ai_failure": "hold",
             "ai_model": None,
             "allow_new_links": False,
+            "delay_minutes": 0,
         }
     )
 

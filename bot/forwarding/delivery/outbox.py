@@ -10,10 +10,11 @@ stop a worker hands its claims back.
 Finished rows stay (status ``sent``/``skipped``/``dead``) for a week: the unique key on them is
 what turns a replayed update into a no-op.
 
-The outbox is the one writer of deliveries: new rows, album items joining their album, claims and
-their outcomes, review, held rules, and the owner's retry or drop of a dead delivery all go
-through its methods. A review decision and a retry or drop are conditional on the status they
-leave, so each happens once however many people press at the same time.
+The outbox is the one writer of deliveries: new rows, album items joining their album, a source
+edit that reaches a post before it left, claims and their outcomes, review, held rules, and the
+owner's retry or drop of a dead delivery all go through its methods. A review decision and a
+retry or drop are conditional on the status they leave, so each happens once however many people
+press at the same time.
 """
 
 from __future__ import annotations
@@ -167,6 +168,33 @@ class Outbox:
                 using_db=conn, update_fields=["source_message_ids", "payload", "due_at"]
             )
             return 0
+
+    async def update_pending(
+        self, rule_id: int, source_chat_id: int, unit: str, payload: Payload
+    ) -> set[tuple[int, int]]:
+        """The source post was edited before it went out: its deliveries that still wait (pending,
+        nothing of them sent yet) carry ``payload`` instead. The destinations (chat, thread)
+        whose delivery now sends the edited post; the others need an edit of their own."""
+        updated: set[tuple[int, int]] = set()
+        async with in_transaction() as conn:
+            waiting = (
+                await Delivery.filter(
+                    rule_id=rule_id, source_chat_id=source_chat_id, unit=unit, status=PENDING
+                )
+                .select_for_update()
+                .using_db(conn)
+            )
+            for row in waiting:
+                if Payload.load(row.payload).sent:
+                    continue  # partly sent: the copy exists, an edit follows it
+                changed = await (
+                    Delivery.filter(id=row.id, status=PENDING)
+                    .using_db(conn)
+                    .update(payload=payload.dump())
+                )
+                if changed:
+                    updated.add((row.dest_chat_id, row.dest_thread_id))
+        return updated
 
     # -- claims and their outcomes -----------------------------------------------------------
 

@@ -3,8 +3,8 @@
 Stored in the ``payload`` JSON column of a delivery, one object shared by every delivery of a
 post. The stored keys are those of the untyped dict this replaced plus ``version``; a payload
 written without ``version`` (before it existed) has the same shape and loads as version 1.
-Optional keys added since (``sent``) are absent from older rows and load as their default, so
-they need no new version.
+Optional keys added since (``sent``, ``keyboard``, ``link_preview``) are absent from older rows
+and load as their default, so they need no new version.
 """
 
 from __future__ import annotations
@@ -47,6 +47,28 @@ class SentPart(BaseModel):
     part: int = 0  # the part number of its message link
 
 
+class Button(BaseModel):
+    """A source button that works in any chat: it opens ``url`` or copies ``copy_text``."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str
+    url: str | None = None
+    copy_text: str | None = None
+    style: str | None = None
+
+
+class LinkPreview(BaseModel):
+    """The source text's link-preview choice (Bot API ``LinkPreviewOptions``); the default
+    (enabled, first URL of the text) when the source chose nothing."""
+
+    model_config = ConfigDict(frozen=True)
+    is_disabled: bool = False
+    url: str | None = None
+    prefer_small_media: bool = False
+    prefer_large_media: bool = False
+    show_above_text: bool = False
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -63,6 +85,8 @@ class Payload(BaseModel):
     transformed: Transformed | None = None  # set once the rule's steps ran
     approved: bool = False  # set when a reviewer let it go
     sent: tuple[SentPart, ...] = ()  # pieces of a split post already sent, in order
+    keyboard: tuple[tuple[Button, ...], ...] = ()  # the source's buttons kept, row by row
+    link_preview: LinkPreview | None = None  # a text's; None for a media or an older row
 
     @classmethod
     def load(cls, stored: Any) -> Payload:
@@ -75,8 +99,12 @@ class Payload(BaseModel):
     def _entities(self, entities: tuple[MessageEntity, ...]) -> list[dict[str, Any]]:
         return [entity.model_dump(mode="json", exclude_none=True) for entity in entities]
 
+    @field_serializer("keyboard")
+    def _keyboard(self, rows: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, Any]]]:
+        return [[button.model_dump(exclude_none=True) for button in row] for row in rows]
+
     def dump(self) -> dict[str, Any]:
-        """The stored form: ``transformed``, ``approved`` and ``sent`` appear only once they apply."""
+        """The stored form: the optional keys appear only once they apply."""
         return self.model_dump(mode="json", exclude=self._not_yet())
 
     def to_json(self) -> str:
@@ -89,6 +117,8 @@ class Payload(BaseModel):
                 ("transformed", self.transformed is None),
                 ("approved", not self.approved),
                 ("sent", not self.sent),
+                ("keyboard", not self.keyboard),
+                ("link_preview", self.link_preview is None),
             )
             if unset
         }

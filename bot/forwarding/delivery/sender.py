@@ -5,6 +5,9 @@ an album in order) or by forwardMessage(s) in forward mode. A reply in the sourc
 to the copy of its parent when the parent went to the same destination. Returns the links from
 source messages to the messages sent, for edits and replies to follow later.
 
+The source's buttons that work anywhere and its link-preview choice go with the copy
+(``markup.py``); a split post carries the buttons on its last message.
+
 A post split in several messages is sent piece by piece, each piece recorded on the delivery as
 it goes: a retry after a failure part way resumes at the first piece not sent, and its links
 include the pieces sent before.
@@ -18,6 +21,7 @@ from typing import Any, Protocol
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
+    InlineKeyboardMarkup,
     InputMediaAudio,
     InputMediaDocument,
     InputMediaPhoto,
@@ -25,6 +29,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from bot.forwarding.delivery.markup import preview_options, reply_markup
 from bot.forwarding.delivery.outbox import Claimed, Link
 from bot.forwarding.html import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from bot.forwarding.rules.index import RuleView
@@ -122,7 +127,10 @@ class Sender:
             message = await self.bot.forward_message(message_id=ids[0], **common)
             return [Link(ids[0], message.message_id)]
         copied = await self.bot.copy_message(
-            message_id=ids[0], reply_parameters=await _reply_parameters(item), **common
+            message_id=ids[0],
+            reply_parameters=await _reply_parameters(item),
+            reply_markup=reply_markup(item.payload.keyboard),
+            **common,
         )
         return [Link(ids[0], copied.message_id)]
 
@@ -146,8 +154,9 @@ class Sender:
         for piece, text in enumerate(pieces):
             if piece in done:
                 continue
+            markup = reply_markup(item.payload.keyboard) if piece == len(pieces) - 1 else None
             if piece == 0 and item.payload.has_media:
-                new = await self._media_with_caption(item, text, reply)
+                new = await self._media_with_caption(item, text, reply, markup)
             else:
                 message = await self.bot.send_message(
                     chat_id=item.dest_chat_id,
@@ -155,6 +164,8 @@ class Sender:
                     parse_mode="HTML",
                     message_thread_id=item.dest_thread_id,
                     reply_parameters=reply if not links else None,
+                    link_preview_options=preview_options(item.payload.link_preview, text),
+                    reply_markup=markup,
                 )
                 new = [Link(source, message.message_id, part=len(links))]
             links += new
@@ -163,8 +174,14 @@ class Sender:
         return links
 
     async def _media_with_caption(
-        self, item: Claimed, caption: str, reply: ReplyParameters | None
+        self,
+        item: Claimed,
+        caption: str,
+        reply: ReplyParameters | None,
+        markup: InlineKeyboardMarkup | None,
     ) -> list[Link]:
+        """A new caption on the copy of a media, or on an album rebuilt (an album has no
+        keyboard in the Bot API, so ``markup`` goes only on a single media)."""
         items = item.payload.items
         if len(item.source_message_ids) > 1 and len(items) == len(item.source_message_ids):
             media = [
@@ -191,6 +208,7 @@ class Sender:
             caption=caption,
             parse_mode="HTML",
             reply_parameters=reply,
+            reply_markup=markup,
         )
         return [Link(item.source_message_ids[0], copied.message_id)]
 
@@ -217,14 +235,26 @@ class Sender:
         else:
             text, entities, mode = payload.text, payload.message_entities, None
         where = {"chat_id": item.dest_chat_id, "message_id": links[0].dest_message_id}
+        markup = reply_markup(payload.keyboard) if len(links) == 1 else None
         try:
             if payload.has_media:
                 await self.bot.edit_message_caption(
-                    **where, caption=text, caption_entities=entities, parse_mode=mode
+                    **where,
+                    caption=text,
+                    caption_entities=entities,
+                    parse_mode=mode,
+                    reply_markup=markup,
                 )
             else:
                 await self.bot.edit_message_text(
-                    **where, text=text, entities=entities, parse_mode=mode
+                    **where,
+                    text=text,
+                    entities=entities,
+                    parse_mode=mode,
+                    link_preview_options=preview_options(
+                        payload.link_preview, text, entities or ()
+                    ),
+                    reply_markup=markup,
                 )
         except TelegramBadRequest as error:
             if "message is not modified" not in error.message:

@@ -19,13 +19,15 @@ from typing import Any
 
 from aiogram.types import Message
 
+from bot.forwarding.delivery.markup import kept_keyboard, link_preview_of
 from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.delivery.payload import AlbumItem, Payload
 from bot.forwarding.delivery.rows import NewDelivery
+from bot.forwarding.intake import neardup
 from bot.forwarding.intake.enqueue import current_batch
 from bot.forwarding.intake.forwardable import refusal
 from bot.forwarding.post import MEDIA_KINDS, Post
-from bot.forwarding.rules.filters import check, content_fingerprint
+from bot.forwarding.rules.filters import MAX_DEDUP_WINDOW_MINUTES, check, content_fingerprint
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.spec import ChatRef
 from bot.runtime.logging import get_logger
@@ -105,6 +107,8 @@ def payload_of(message: Message, post: Post) -> Payload:
         chat_title=post.chat_title,
         chat_username=post.chat_username,
         date=int(message.date.timestamp()),
+        keyboard=kept_keyboard(message.reply_markup),
+        link_preview=link_preview_of(message),
     )
 
 
@@ -140,6 +144,7 @@ class Ingest:
         self.on_skip = on_skip
         self.clock = clock
         self.stats = IngestStats()
+        self.near = neardup.NearDuplicates(keep_s=MAX_DEDUP_WINDOW_MINUTES * 60)
 
     async def post(self, message: Message) -> int:
         """A new post in a source chat; returns the number of deliveries enqueued."""
@@ -156,6 +161,9 @@ class Ingest:
         if not chosen:
             return 0
         fingerprint = content_fingerprint(post, post.media_ids)
+        near = None
+        if not post.media_group_id and any(r.filters.near_duplicates_minutes for r in chosen):
+            near = neardup.fingerprint(post.text)
         now = self.clock()
         rows = []
         for rule in chosen:
@@ -166,7 +174,13 @@ class Ingest:
                 ):
                     self.stats.duplicates += 1
                     continue
-                due = now + (ALBUM_GRACE_S if post.media_group_id else 0.0)
+                if near is not None and await self._near_duplicate(
+                    rule, dest, message, payload, near, now
+                ):
+                    continue
+                due = due_at(rule, payload.date, now) + (
+                    ALBUM_GRACE_S if post.media_group_id else 0.0
+                )
                 rows.append(
                     _row(
                         rule, dest, message, f"m:{message.message_id}", "post", payload, due, now
@@ -180,7 +194,9 @@ class Ingest:
         return added
 
     async def edit(self, message: Message) -> int:
-        """An edited source post: one edit delivery per destination of rules that follow edits."""
+        """An edited source post: one edit delivery per destination of rules that follow edits,
+        except where the post has not left yet (a delay, a queue): there the waiting delivery
+        takes the edited content instead."""
         thread = message.message_thread_id if message.is_topic_message else None
         rules = [r for r in self.index.match(message.chat.id, thread) if r.edit_policy != "ignore"]
         if not rules:
@@ -190,11 +206,19 @@ class Ingest:
         stamp = message.edit_date or int(self.clock())
         now = self.clock()
         unit = f"e:{message.message_id}:{stamp}"
-        rows = [
-            _row(rule, dest, message, unit, "edit", payload, now, now)
-            for rule in rules
-            for dest in rule.destinations
-        ]
+        pending = current_batch.get()
+        if pending is not None:
+            await pending.flush()  # the post may still be in this batch, not yet written
+        rows = []
+        for rule in rules:
+            waiting = await self.outbox.update_pending(
+                rule.id, message.chat.id, f"m:{message.message_id}", payload
+            )
+            rows += [
+                _row(rule, dest, message, unit, "edit", payload, now, now)
+                for dest in rule.destinations
+                if (dest.chat_id, dest.thread_id or 0) not in waiting
+            ]
         return await self._insert(rows)
 
     async def _skipped(self, rule: RuleView, message: Message, payload: Payload) -> bool:
@@ -213,6 +237,33 @@ class Ingest:
             log.info("post_skipped", rule_id=rule.id, message_id=message.message_id, reason=reason)
             if self.on_skip is not None:
                 await self.on_skip(rule, reason)
+        return True
+
+    async def _near_duplicate(
+        self,
+        rule: RuleView,
+        dest: ChatRef,
+        message: Message,
+        payload: Payload,
+        near: neardup.Fingerprint,
+        now: float,
+    ) -> bool:
+        """True when the destination had the same story from any source within the rule's
+        window: then recorded as skipped with the original's place, not reported as a fault."""
+        minutes = rule.filters.near_duplicates_minutes
+        if not minutes:
+            return False
+        seen = await self.near.original(
+            dest.chat_id, near, message.chat.id, message.message_id, now - minutes * 60, now
+        )
+        if seen is None:
+            return False
+        reason = f"near-duplicate of {seen.source_chat_id}/{seen.message_id}"
+        unit = f"m:{message.message_id}"
+        row = _row(rule, dest, message, unit, "post", payload, now, now)
+        if await self.outbox.add_skipped([row], reason):
+            self.stats.duplicates += 1
+            log.info("post_near_duplicate", rule_id=rule.id, message_id=message.message_id)
         return True
 
     async def _passes(self, rule: RuleView, post: Post) -> bool:
@@ -258,6 +309,12 @@ class Ingest:
             added += await self.outbox.join_album(album, message_id, ALBUM_GRACE_S / 2)
         self.on_enqueue()
         return added
+
+
+def due_at(rule: RuleView, posted_at: float, now: float) -> float:
+    """When a new post of ``rule`` goes out: ``delay_minutes`` after the source posted it, or now
+    for a post that is older than that (replayed late, or no delay)."""
+    return max(now, posted_at + rule.delay_minutes * 60) if rule.delay_minutes else now
 
 
 def _row(

@@ -86,6 +86,8 @@ class FilterSpec(BaseModel):
     senders: list[int] = Field(default_factory=list)  # only these authors; empty = anyone
     exclude_senders: list[int] = Field(default_factory=list)
     dedup_window_minutes: int | None = Field(default=None, ge=1, le=MAX_DEDUP_WINDOW_MINUTES)
+    # the same story from any source, reworded a little (intake/neardup.py), within this window
+    near_duplicates_minutes: int | None = Field(default=None, ge=1, le=MAX_DEDUP_WINDOW_MINUTES)
 
     @field_validator("include_keywords", "exclude_keywords")
     @classmethod
@@ -349,6 +351,7 @@ def describe(spec: FilterSpec) -> list[str]:
     origins = {"original": "Only original posts (no forwards)", "forwarded": "Only forwarded posts"}
     words = " (whole words)" if spec.whole_word else ""
     dedup = spec.dedup_window_minutes
+    near = spec.near_duplicates_minutes
     lines = [
         origins.get(spec.origin, ""),
         _listed("Only from users", spec.senders),
@@ -360,6 +363,7 @@ def describe(spec: FilterSpec) -> list[str]:
         _listed("Must match", spec.include_regex, 5),
         _listed("Must not match", spec.exclude_regex, 5),
         f"Skip duplicates within {_window(dedup)}" if dedup is not None else "",
+        f"Skip the same story from other sources within {_window(near)}" if near else "",
     ]
     return [line for line in lines if line] or ["No filters: every post passes"]
 

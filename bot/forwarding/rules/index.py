@@ -35,6 +35,7 @@ class RuleView:
     ai_failure: str
     ai_model: str | None
     allow_new_links: bool = False
+    delay_minutes: int = 0
 
     @classmethod
     def from_row(cls, row: Rule | dict[str, Any], shared: _Shared | None = None) -> RuleView:
@@ -54,6 +55,7 @@ class RuleView:
             ai_failure=data["ai_failure"],
             ai_model=data["ai_model"],
             allow_new_links=data["allow_new_links"],
+            delay_minutes=data["delay_minutes"],
         )
 
 

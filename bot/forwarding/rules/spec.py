@@ -16,6 +16,7 @@ from bot.forwarding.steps.catalogue import parse_steps
 Mode = Literal["copy", "forward"]
 EditPolicy = Literal["edit", "repost", "ignore"]
 AiFailure = Literal["hold", "original", "skip"]
+MAX_DELAY_MINUTES = 1440  # a day: a post held longer is better scheduled by hand
 
 
 class ChatRef(BaseModel):
@@ -48,6 +49,7 @@ class RuleSpec(BaseModel):
     ai_failure: AiFailure = "hold"
     ai_model: str | None = Field(default=None, max_length=100)
     allow_new_links: bool = False
+    delay_minutes: int = Field(default=0, ge=0, le=MAX_DELAY_MINUTES, strict=True)
 
     @field_validator("sources", "destinations")
     @classmethod

@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "ai_failure": "if the AI is down",
     "ai_model": "AI model",
     "allow_new_links": "new links from the AI",
+    "delay_minutes": "delay",
 }
 
 

@@ -23,6 +23,7 @@ from bot.forwarding.steps.ai.errors import AiUnavailable
 from bot.forwarding.steps.ai.listing import find_model
 from bot.routers.rules import keyboards as kb
 from bot.routers.rules import texts
+from bot.routers.rules.delay import leave_delay
 from bot.routers.rules.keyboards import RuleAction, RuleCb, RuleModelCb, RuleSection
 from bot.routers.rules.queries import Loaded
 from bot.routers.rules.screens import gone, refresh_card, refuse, show_card, show_list, show_screen
@@ -38,6 +39,7 @@ async def open_card(
     query: CallbackQuery, callback_data: RuleCb, state: FSMContext, loaded: Loaded
 ) -> None:
     await leave_test(state)
+    await leave_delay(state)
     await show_card(query, loaded, callback_data.page)
 
 

@@ -13,7 +13,7 @@ from bot.forwarding.rules.spec import ChatRef
 from bot.forwarding.steps.ai.usage import Spent, compact
 from bot.forwarding.steps.catalogue import describe_steps, uses_ai
 from bot.routers.labels import AI_FAILURES, EDIT_POLICIES, MODES
-from bot.routers.rules.texts import esc, fit
+from bot.routers.rules.texts import delay_label, esc, fit
 
 MAX_CHATS_SHOWN = 10
 MAX_TITLE = 64
@@ -70,6 +70,7 @@ def render_card(
     lines += ["<b>Destinations</b>", *chat_lines(rule.destinations), ""]
     lines.append(f"Mode: {MODES.get(rule.mode, esc(rule.mode))}")
     lines.append(f"Edits: {EDIT_POLICIES.get(rule.edit_policy, esc(rule.edit_policy))}")
+    lines.append(f"Delay: {delay_label(rule.delay_minutes)}")
     lines.append(f"If the AI fails: {AI_FAILURES.get(rule.ai_failure, esc(rule.ai_failure))}")
     with_ai = uses_ai(rule.steps)
     if rule.ai_model:

@@ -8,6 +8,7 @@ Callback data (all well under Telegram's 64 bytes):
 * ``rls:<rule_id>:<section>:<page>``: edit one section of a rule in the wizard;
 * ``rlm:<rule_id>:<key>:<page>``: give a rule the AI model whose ``listing.model_key`` is ``key``
   ("" for the default);
+* ``rld:<rule_id>:<minutes>:<page>``: give a rule this delay (0: none);
 * ``rln``: the "New rule" button.
 """
 
@@ -23,6 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.forwarding.rules.index import RuleView
 from bot.forwarding.steps.ai.listing import model_key
 from bot.forwarding.steps.catalogue import uses_ai
+from bot.routers.rules.texts import delay_label
 from bot.routers.wizard import SECTIONS
 
 MAX_BUTTON_NAME = 40
@@ -44,6 +46,7 @@ class RuleAction(str, Enum):
     EDIT = "e"
     DELETE = "d"
     DELETE_YES = "dy"
+    DELAY = "dl"
 
 
 class RuleCb(CallbackData, prefix="rlc"):
@@ -68,7 +71,13 @@ class NewRuleCb(CallbackData, prefix="rln"):
     pass
 
 
-PREFIXES = ("rlp", "rlc", "rls", "rlm", "rln")
+class RuleDelayCb(CallbackData, prefix="rld"):
+    rule_id: int
+    minutes: int
+    page: int = 0
+
+
+PREFIXES = ("rlp", "rlc", "rls", "rlm", "rln", "rld")
 
 SECTION_LABELS = {
     "name": "Name",
@@ -133,6 +142,7 @@ def rule_card(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.row(pause, review)
     builder.row(act("🧪 Test", RuleAction.TEST), act("✏️ Edit", RuleAction.EDIT))
+    builder.row(act(f"⏱ Delay: {delay_label(rule.delay_minutes)}", RuleAction.DELAY))
     if uses_ai(rule.steps):
         builder.row(act("🤖 Model", RuleAction.MODEL), act("🗑 Delete", RuleAction.DELETE))
     else:
@@ -195,4 +205,22 @@ def sample_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
 def sample_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return _rows(
         [_on_rule("🧪 Test again", RuleAction.TEST, rule_id, page), _back_to_rule(rule_id, page)]
+    )
+
+
+DELAY_CHOICES = (0, 5, 15, 30, 60, 180)  # minutes
+
+
+def delay_choices(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
+    """One button per usual delay, ✓ on the rule's own, then back to the card."""
+
+    def choice(minutes: int) -> InlineKeyboardButton:
+        mark = "✓ " if minutes == rule.delay_minutes else ""
+        data = RuleDelayCb(rule_id=rule.id, minutes=minutes, page=page)
+        return _button(mark + delay_label(minutes).capitalize(), data)
+
+    return _rows(
+        [choice(minutes) for minutes in DELAY_CHOICES[:3]],
+        [choice(minutes) for minutes in DELAY_CHOICES[3:]],
+        [_back_to_rule(rule.id, page)],
     )

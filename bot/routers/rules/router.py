@@ -13,12 +13,14 @@ from aiogram import F, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery
 
-from bot.routers.rules import actions, menu, testing
+from bot.routers.rules import actions, delay, menu, testing
+from bot.routers.rules.delay import RuleDelay
 from bot.routers.rules.keyboards import (
     PREFIXES,
     NewRuleCb,
     RuleAction,
     RuleCb,
+    RuleDelayCb,
     RuleModelCb,
     RuleSection,
     RulesPage,
@@ -32,7 +34,9 @@ class ExistingRule(Filter):
     of a rule that is gone falls through to ``menu.to_list``."""
 
     async def __call__(
-        self, query: CallbackQuery, callback_data: RuleCb | RuleSection | RuleModelCb
+        self,
+        query: CallbackQuery,
+        callback_data: RuleCb | RuleSection | RuleModelCb | RuleDelayCb,
     ) -> bool | dict[str, Any]:
         loaded = await load(callback_data.rule_id)
         return {"loaded": loaded} if loaded is not None else False
@@ -64,8 +68,13 @@ def make_router() -> Router:
         testing.test_sample, RuleTest.text, (F.text & ~F.text.startswith("/")) | F.caption
     )
     router.message.register(testing.test_sample_not_text, RuleTest.text, ~F.text)
+    button(delay.delay_screen, *_on_rule(RuleAction.DELAY))
+    button(delay.choose_delay, RuleDelayCb.filter(), ExistingRule())
+    router.message.register(delay.delay_typed, RuleDelay.minutes, F.text & ~F.text.startswith("/"))
+    router.message.register(delay.delay_not_text, RuleDelay.minutes, ~F.text)
     button(menu.to_list, RuleSection.filter())  # a rule that is gone: see ExistingRule
     button(menu.to_list, RuleModelCb.filter())
+    button(menu.to_list, RuleDelayCb.filter())
     button(menu.to_list, RuleCb.filter())
     button(menu.outdated, F.data.regexp(rf"^({'|'.join(PREFIXES)})(:|$)"))
     return router

@@ -140,3 +140,15 @@ def model_screen(rule: RuleView, models: Sequence[str], default_model: str) -> s
         lines.append("⚠️ Groq no longer lists this model.")
     lines += ["", "Choose the model its AI steps use (the chat models Groq lists):"]
     return "\n".join(lines)
+
+
+# -- the delay ------------------------------------------------------------------------------
+
+
+def delay_label(minutes: int) -> str:
+    """A delay as the card says it: none, 15 min, 3 h, 1 h 30 min."""
+    if not minutes:
+        return "none"
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} h"] if hours else []
+    return " ".join([*parts, f"{rest} min"] if rest else parts)
