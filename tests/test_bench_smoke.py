@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import ingest, memory, sender
+from bench import dedup, ingest, memory, sender
 from bench.common import database_url, sibling_database
 
 SMOKE_DB = sibling_database(database_url(), "bench_smoke")
@@ -53,3 +53,14 @@ async def test_the_memory_benchmark_reads_the_running_bots_rss(
     assert list(result) == ["rss_mb", "rules", "links"]
     assert result["links"] == "1000"
     assert float(figures["rss_mb"]) > 0
+
+
+async def test_the_dedup_benchmark_scores_the_labelled_pairs_and_checks_held_fingerprints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await dedup.measure(fingerprints=2000, destinations=10, posts=200)
+
+    result = result_of(capsys.readouterr().out)
+    assert list(result) == ["posts_per_s", "precision", "recall", "rss_mb"]
+    assert float(result["posts_per_s"]) > 0
+    assert float(result["precision"]) >= 0.95 and float(result["recall"]) >= 0.9
