@@ -1,9 +1,9 @@
-"""A rule's card: its settings, its chats, its steps, what the outbox holds for it and the Groq
-tokens its AI steps used (HTML)."""
+"""A rule's card: its settings, its chats (each destination with its figures of the last 24 h),
+its steps, what the outbox holds for it and the Groq tokens its AI steps used (HTML)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.forwarding.html import clip
@@ -13,9 +13,11 @@ from bot.forwarding.rules.spec import ChatRef
 from bot.forwarding.steps.ai.usage import Spent, compact
 from bot.forwarding.steps.catalogue import describe_steps, uses_ai
 from bot.routers.labels import AI_FAILURES, EDIT_POLICIES, MODES
+from bot.routers.rules.activity import DestFigures, destination_lines
 from bot.routers.rules.texts import delay_label, esc, fit
 
 MAX_CHATS_SHOWN = 10
+MAX_DESTINATIONS_SHOWN = 5  # each with two lines of figures
 MAX_TITLE = 64
 MAX_LINE = 300
 
@@ -31,6 +33,8 @@ class Counts:
     failed_24h: int = 0
     skipped_24h: tuple[tuple[str, int], ...] = ()  # (reason, posts), most frequent first
     ai_tokens: Spent = field(default_factory=Spent)  # Groq tokens today and this month (UTC)
+    # by (chat id, topic id or 0); a destination missing here had nothing in 24 h
+    destinations: Mapping[tuple[int, int], DestFigures] = field(default_factory=dict)
 
 
 def chat_line(ref: ChatRef) -> str:
@@ -47,6 +51,19 @@ def chat_lines(refs: Sequence[ChatRef]) -> list[str]:
     lines = [chat_line(ref) for ref in refs[:MAX_CHATS_SHOWN]]
     if len(refs) > MAX_CHATS_SHOWN:
         lines.append(f"• and {len(refs) - MAX_CHATS_SHOWN} more")
+    return lines
+
+
+def destination_section(
+    refs: Sequence[ChatRef], figures: Mapping[tuple[int, int], DestFigures]
+) -> list[str]:
+    """The first destinations, each with its figures, then how many more there are."""
+    lines: list[str] = []
+    for ref in refs[:MAX_DESTINATIONS_SHOWN]:
+        lines.append(chat_line(ref))
+        lines += destination_lines(figures.get((ref.chat_id, ref.thread_id or 0), DestFigures()))
+    if len(refs) > MAX_DESTINATIONS_SHOWN:
+        lines.append(f"• and {len(refs) - MAX_DESTINATIONS_SHOWN} more")
     return lines
 
 
@@ -67,7 +84,8 @@ def render_card(
         state = "⏸ paused" + (f": {esc(clip(paused_reason, MAX_LINE))}" if paused_reason else "")
     lines = [f"<b>{esc(rule.name)}</b> · rule #{rule.id}", f"State: {state}", ""]
     lines += ["<b>Sources</b>", *chat_lines(rule.sources)]
-    lines += ["<b>Destinations</b>", *chat_lines(rule.destinations), ""]
+    lines += ["<b>Destinations</b> · last 24 h"]
+    lines += [*destination_section(rule.destinations, counts.destinations), ""]
     lines.append(f"Mode: {MODES.get(rule.mode, esc(rule.mode))}")
     lines.append(f"Edits: {EDIT_POLICIES.get(rule.edit_policy, esc(rule.edit_policy))}")
     lines.append(f"Delay: {delay_label(rule.delay_minutes)}")

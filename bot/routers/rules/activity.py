@@ -1,0 +1,92 @@
+"""What each destination of a rule got in the last 24 hours, as the rule card shows it: sent,
+waiting, skipped by kind of reason, dead, when the last post went, and a sparkline of the posts
+sent hour by hour.
+
+Pure functions of plain data; queries.py gathers the figures in one grouped query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+HOURS = 24
+BARS = "▁▂▃▄▅▆▇█"
+IDLE_HOUR = " "  # an hour with nothing sent: blank, so that one post still shows as ▁
+OTHER = "other"
+
+# A skip reason's kind, by how its text starts (the first match wins: the AI filter is a step).
+REASON_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("AI said no", ("filtered by a step: ai_filter:",)),
+    ("filter", ("filtered by a step:",)),
+    ("duplicate", ("near-duplicate", "duplicate")),
+    ("cannot be forwarded", ("cannot be ", "service message:")),
+    ("AI unavailable", ("AI unavailable:",)),
+)
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a skip reason: "filter", "duplicate", "AI said no", … or "other"."""
+    return next(
+        (kind for kind, starts in REASON_KINDS if reason.startswith(starts)),
+        OTHER,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DestFigures:
+    """One destination's deliveries: ``per_hour`` holds the posts sent in each of the last 24
+    clock hours, oldest first (the last one is the current hour)."""
+
+    sent_24h: int = 0
+    waiting: int = 0  # pending, being sent, in review or held
+    dead_24h: int = 0
+    skipped_24h: tuple[tuple[str, int], ...] = ()  # (kind, deliveries), most frequent first
+    last_sent_ago: float | None = None  # seconds, when something was sent in 24 h
+    per_hour: tuple[int, ...] = field(default=(0,) * HOURS)
+
+
+def sparkline(per_hour: Sequence[int]) -> str:
+    """One character per hour, its height in eighths of the busiest hour (▁ to █); an hour with
+    nothing is a space. Empty when nothing was sent at all."""
+    peak = max(per_hour, default=0)
+    if peak <= 0:
+        return ""
+    return "".join(BARS[-(-n * len(BARS) // peak) - 1] if n > 0 else IDLE_HOUR for n in per_hour)
+
+
+def ago(seconds: float) -> str:
+    """A time in the past as a person says it: "just now", "3 min ago", "5 h ago"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h ago"
+
+
+def figures_line(figures: DestFigures) -> str:
+    """The destination's figures on one line (plain text: nothing in it comes from a user)."""
+    if figures == DestFigures():
+        return "nothing in 24 h"
+    parts = [f"{figures.sent_24h} sent"]
+    if figures.waiting:
+        parts.append(f"{figures.waiting} waiting")
+    if figures.skipped_24h:
+        total = sum(n for _, n in figures.skipped_24h)
+        kinds = ", ".join(f"{kind} {n}" for kind, n in figures.skipped_24h)
+        parts.append(f"{total} skipped ({kinds})")
+    if figures.dead_24h:
+        parts.append(f"{figures.dead_24h} dead")
+    if figures.last_sent_ago is not None:
+        parts.append(f"last {ago(figures.last_sent_ago)}")
+    return " · ".join(parts)
+
+
+def destination_lines(figures: DestFigures) -> list[str]:
+    """The one or two lines under a destination on the card: figures, then the hours."""
+    lines = [f"  {figures_line(figures)}"]
+    line = sparkline(figures.per_hour)
+    if line:
+        lines.append(f"  <code>{line}</code> 24 h")
+    return lines
