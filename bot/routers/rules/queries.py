@@ -79,8 +79,20 @@ async def skipped_counts(rule_id: int, since: float) -> tuple[tuple[str, int], .
     )
     posts: Counter[str] = Counter()
     for row in rows:
-        posts[row["last_error"] or "no reason recorded"] += int(row["n"])
-    return tuple(posts.most_common(SKIP_REASONS_SHOWN))
+        posts[_reason_shown(row["last_error"])] += int(row["n"])
+    if len(posts) <= SKIP_REASONS_SHOWN:
+        return tuple(posts.most_common())
+    shown = posts.most_common(SKIP_REASONS_SHOWN - 1)
+    rest = sum(posts.values()) - sum(number for _, number in shown)
+    return (*shown, ("other reasons", rest))  # the total stays the total
+
+
+def _reason_shown(reason: str | None) -> str:
+    """One line per kind of reason: "near-duplicate of <chat>/<message>" names its original,
+    which would make every such post a reason of its own."""
+    if not reason:
+        return "no reason recorded"
+    return reason.split(" of ", 1)[0] if reason.startswith("near-duplicate of ") else reason
 
 
 async def destination_figures(rule_id: int, now: float) -> dict[tuple[int, int], DestFigures]:
