@@ -76,6 +76,10 @@ class Outcome:
     survived: int = 1
     stall_s: float = 0.0
 
+    def tally(self, drained: bool = True) -> str:
+        drain = "" if drained else "NOT drained; "
+        return f"{drain}lost {self.lost}, duplicated {self.duplicated}"
+
 
 def post_text(scenario: str, n: int) -> str:
     return f"{scenario} bulletin #{n}: roads closed north of the river until noon."
@@ -214,8 +218,7 @@ async def kill_mid_burst(cluster: PrivateCluster, posts: int, destinations: int)
     say(
         f"  kill -9 after a quarter: {outcome.in_flight_at_kill} in flight at the kill, "
         f"next delivery to their destinations {outcome.recovery_s:.1f} s after the restart; "
-        f"{'drained' if drained else 'NOT drained'}; lost {outcome.lost}, "
-        f"duplicated {outcome.duplicated}"
+        + outcome.tally(drained)
     )
     return outcome
 
@@ -241,9 +244,7 @@ async def restart_database(
     say(
         f"  database down {outage_s} s after a quarter ({len(stalled)} in flight): "
         f"{'the bot stayed up' if outcome.survived else 'THE BOT EXITED'}, next delivery "
-        f"{outcome.recovery_s:.1f} s after the database was back; "
-        f"{'drained' if drained else 'NOT drained'}; lost {outcome.lost}, "
-        f"duplicated {outcome.duplicated}"
+        f"{outcome.recovery_s:.1f} s after the database was back; " + outcome.tally(drained)
     )
     return outcome
 
@@ -273,7 +274,7 @@ async def poison(cluster: PrivateCluster, kind: str, destinations: int, after: i
         outcome.lost, outcome.duplicated = await here.copies(texts)
     say(
         f"  poison {kind}, then {after} posts: the one right behind it took "
-        f"{outcome.stall_s:.2f} s from posted to sent (slowest destination); lost {outcome.lost}, duplicated {outcome.duplicated}"
+        f"{outcome.stall_s:.2f} s from posted to sent (slowest destination); " + outcome.tally()
     )
     return outcome
 
