@@ -28,9 +28,11 @@ from bot.runtime.alerts import Alerts
 from bot.runtime.commands import publish_commands
 from bot.runtime.config import Settings
 from bot.runtime.db import close_db, describe_target, open_when_ready
+from bot.runtime.i18n import _, __, lazy_text
 from bot.runtime.logging import get_logger
 from bot.runtime.telegram import make_bot
 from bot.services import Services, build_services
+from bot.userbot.runner import AccountFactory
 
 log = get_logger(__name__)
 
@@ -38,6 +40,7 @@ START_LINE = "Bot started. Listening for messages..."
 DRAIN_SECONDS = 20.0  # Heroku sends SIGKILL 30 s after SIGTERM
 ALERT_FLUSH_SECONDS = 60.0
 LEADER_RETRY_SECONDS = 5.0
+ACCOUNT_STOP_SECONDS = 5.0
 
 
 @dataclass
@@ -47,6 +50,7 @@ class BotApp:
     settings: Settings
     handle_signals: bool = True
     worker_count: int = 8
+    account_factory: AccountFactory | None = None  # tests: the stand-in's fake account
     bot: Bot | None = None
     dp: Dispatcher | None = None
     alerts: Alerts | None = None
@@ -72,7 +76,12 @@ class BotApp:
         self.bot = make_bot(settings)
         url = settings.effective_database_url
         # Deduplicated through Postgres across dynos; locally while the database is away.
-        self.alerts = Alerts(self.bot, settings.alert_chat_id, shared=url.startswith("postgres"))
+        self.alerts = Alerts(
+            self.bot,
+            settings.alert_chat_id,
+            shared=url.startswith("postgres"),
+            owner_id=settings.owner_telegram_id,
+        )
         try:
             if not await open_when_ready(
                 url, settings.database_pool_size, self._stop, on_waiting=self._database_waiting
@@ -90,8 +99,10 @@ class BotApp:
         assert self.alerts is not None
         await self.alerts.report(
             "database_lost",
-            "The database is unreachable",
-            f"{reason}\nThe bot waits for it and starts when it answers.",
+            __("The database is unreachable"),
+            lazy_text(
+                lambda: reason + "\n" + _("The bot waits for it and starts when it answers.")
+            ),
         )
 
     def _on_signal(self, sig: signal.Signals) -> None:
@@ -119,6 +130,7 @@ class BotApp:
             access,
             notify_review=review.notify,
             worker_count=self.worker_count,
+            account_factory=self.account_factory,
         )
         self.dp = build_dispatcher(
             settings,
@@ -137,6 +149,8 @@ class BotApp:
         if self._stop.is_set():
             return 0
         services.workers.start()
+        if services.digests is not None:
+            services.digests.start()
         flusher = asyncio.create_task(self._flush_alerts())
         log.info(START_LINE, bot_username=me.username, process=services.cluster.name)
         self.started.set()
@@ -144,7 +158,9 @@ class BotApp:
             await self._poll_while_leader(bot, self.dp, services)
         finally:
             deadline = DRAIN_SECONDS
-            drained, _ = await asyncio.gather(
+            if services.digests is not None:
+                await services.digests.stop(deadline / 4)  # a summary's lease passes on
+            drained, _stopped = await asyncio.gather(
                 self.inflight.wait_idle(deadline), services.workers.stop(deadline)
             )
             log.info("updates_drained" if drained else "drain_timeout", left=self.inflight.count)
@@ -162,14 +178,22 @@ class BotApp:
         async def lost(reason: str) -> None:
             await alerts.report(
                 "database_lost",
-                "The database connection was lost",
-                f"{reason}\nPolling and deliveries wait; the bot reconnects by itself.",
+                __("The database connection was lost"),
+                lazy_text(
+                    lambda: (
+                        reason
+                        + "\n"
+                        + _("Polling and deliveries wait; the bot reconnects by itself.")
+                    )
+                ),
             )
 
         async def back(away_s: float) -> None:
             services.workers.wake()
             await alerts.report(
-                "database_back", "The database is back", f"after {away_s:.0f} s away"
+                "database_back",
+                __("The database is back"),
+                lazy_text(lambda: _("after {seconds} s away").format(seconds=f"{away_s:.0f}")),
             )
 
         services.cluster.on_lost = lost
@@ -193,10 +217,14 @@ class BotApp:
             services.poller = Poller(bot, dp, services.outbox, self.alerts)
             stop_polling = asyncio.Event()
             watcher = asyncio.create_task(_relay(self._stop, cluster.lost, into=stop_polling))
+            services.account.start()  # the user account runs where polling runs: the leader
             try:
                 await services.poller.run(stop_polling)
             finally:
                 watcher.cancel()
+                if services.backfill is not None:  # before the account: no relay cut short
+                    await services.backfill.stop(ACCOUNT_STOP_SECONDS)
+                await services.account.stop(ACCOUNT_STOP_SECONDS)
             if cluster.lost.is_set():
                 log.warning("polling_stopped_database_lost", process=cluster.name)
 

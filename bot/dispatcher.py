@@ -10,6 +10,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.middlewares.access import AccessMiddleware
 from bot.middlewares.context import InFlight, UpdateContextMiddleware
+from bot.middlewares.language import LanguageMiddleware
 from bot.routers import build_routers
 from bot.runtime.access import Access
 from bot.runtime.alerts import Alerts
@@ -35,6 +36,8 @@ def build_dispatcher(
         **services,
     )
     dp.update.outer_middleware(UpdateContextMiddleware(inflight))
+    # The language first: the refusal of a stranger is a text too.
+    LanguageMiddleware(settings.owner_telegram_id).setup(dp)
     dp.message.outer_middleware(AccessMiddleware(access))
     dp.callback_query.outer_middleware(AccessMiddleware(access))
     dp.callback_query.middleware(CallbackAnswerMiddleware())

@@ -21,7 +21,8 @@ class Rule(Model):
     """Where posts go: sources → destinations, with filters and transform steps.
 
     ``sources`` and ``destinations`` are lists of ``{"chat_id": int, "thread_id": int | None,
-    "title": str}``; ``filters`` is a FilterSpec and ``steps`` the ordered transform steps, all
+    "title": str}`` (a source read through the owner's user account also has ``"via": "account"``);
+    ``filters`` is a FilterSpec and ``steps`` the ordered transform steps, all
     validated by the rules service before they are saved.
     """
 
@@ -40,6 +41,7 @@ class Rule(Model):
     ai_model = fields.CharField(max_length=100, null=True)
     allow_new_links = fields.BooleanField(default=False)  # may AI output add links?
     delay_minutes = fields.IntField(default=0)  # posts go this long after the source posted
+    sync_deletions = fields.BooleanField(default=False)  # a source deletion deletes the copies
     created_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -67,7 +69,7 @@ class Delivery(Model):
     source_chat_id = fields.BigIntField()
     unit = fields.CharField(max_length=96)
     source_message_ids: list[int] = fields.JSONField(default=list)
-    kind = fields.CharField(max_length=8, default="post")  # post | album | edit
+    kind = fields.CharField(max_length=8, default="post")  # post | album | edit | delete | digest
     payload: dict[str, Any] = fields.JSONField(default=dict)
     content_hash = fields.CharField(max_length=64, null=True)
     status = fields.CharField(max_length=12, default=PENDING)

@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.app import BotApp
+from bot.runtime.i18n import _, in_locale
 from bot.runtime.logging import configure_logging
+from sandbox import demo_account
 from sandbox.demo_transcript import Transcript, plain, say
 from sandbox.groq.server import GroqStandIn
 from sandbox.settings import standin_settings
@@ -81,7 +83,8 @@ async def _story(tg: TelegramStandIn, groq: GroqStandIn, database_url: str) -> i
     )
     out = Transcript(tg, OWNER, "Olivia", {OWNER: "Olivia (owner)", STRANGER: "Stan (stranger)"})
     _opening(tg, groq)
-    app = BotApp(settings, handle_signals=False)
+    account_factory = demo_account.prepare(tg, OWNER, BOT_ID)
+    app = BotApp(settings, handle_signals=False, account_factory=account_factory)
     task = asyncio.create_task(app.run())
     await _wait_started(app, task)
     try:
@@ -116,6 +119,8 @@ async def _scenes(tg: TelegramStandIn, app: BotApp, out: Transcript) -> None:
     await _filtered_posts(tg, app, owner, out)
     await _album(tg, out)
     await _edit(tg, post, out)
+    await demo_account.scene(tg, app, owner, out)
+    await _language(app, owner, out)
 
 
 async def _greetings(tg: TelegramStandIn, owner: Person, out: Transcript) -> None:
@@ -295,6 +300,28 @@ async def _edit(tg: TelegramStandIn, post: dict[str, Any], out: Transcript) -> N
     out.showed(
         "the edit followed to Mirror and, translated again, to Digest ES",
         shown == {MIRROR: EDITED_POST, DIGEST: f"[Spanish] {EDITED_POST}"},
+    )
+
+
+async def _language(app: BotApp, owner: Person, out: Transcript) -> None:
+    """The owner picks Русский with /language; /rules then reads as the Russian catalogue has it
+    (English where a text is not translated yet). The AI's output language stays each rule's."""
+    assert app.services is not None
+    out.section("The owner switches the bot to Russian with /language")
+    await out.wizard("/language", lambda: owner.says("/language"))
+    await out.wizard("[Русский]", lambda: owner.presses("Русский"))
+    listing = await out.wizard("/rules", lambda: owner.says("/rules"))
+    count = len(await app.services.rules.all())
+    with in_locale("ru"):
+        title = plain(_("<b>Your rules</b> ({count})").format(count=count))
+    with in_locale("en"):
+        translated = title != plain(_("<b>Your rules</b> ({count})").format(count=count))
+    if not translated:
+        out.note("(the Russian catalogue does not have this screen yet: it reads in English)")
+    out.showed(
+        "/language switches the bot's language at once: the /rules list then comes in Russian"
+        + ("" if translated else " (English until the catalogue is translated)"),
+        listing.text.startswith(title),
     )
 
 

@@ -45,6 +45,8 @@ POSTGRES_MODULES = {
     "test_bench_faults_smoke.py",
     "test_bench_latency_smoke.py",
     "test_bench_scale_smoke.py",
+    "test_bench_backfill_smoke.py",
+    "test_bench_digest_smoke.py",
 }
 
 _throwaway = contextlib.ExitStack()

@@ -12,12 +12,13 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.middlewares import Handler
 from bot.runtime.access import Access, Role
+from bot.runtime.i18n import __
 from bot.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
-REFUSAL = "Sorry, this is a private bot: only its owner and the admins they name can use it."
-CALLBACK_REFUSAL = "This bot is private."
+REFUSAL = __("Sorry, this is a private bot: only its owner and the admins they name can use it.")
+CALLBACK_REFUSAL = __("This bot is private.")
 
 
 class AccessMiddleware(BaseMiddleware):
@@ -36,8 +37,8 @@ class AccessMiddleware(BaseMiddleware):
         if role is not Role.STRANGER:
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
-            await event.answer(CALLBACK_REFUSAL)
+            await event.answer(str(CALLBACK_REFUSAL))
         elif isinstance(event, Message) and await self.access.claim_refusal(user.id):
-            await event.answer(REFUSAL)
+            await event.answer(str(REFUSAL))
             log.info("stranger_refused")
         return None

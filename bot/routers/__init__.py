@@ -13,6 +13,7 @@ from bot.routers import (
     errors,
     fallback,
     ingest,
+    language,
     review,
     rules,
     status,
@@ -25,6 +26,7 @@ def build_routers() -> list[Router]:
         errors.make_router(),
         ingest.make_router(),
         common.make_router(),  # /cancel, /start, /help: before any wizard state handler
+        language.make_router(),  # /language too: works in the middle of a wizard
         wizard.make_router(),
         rules.make_router(),
         review.make_router(),

@@ -9,14 +9,15 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.runtime.access import Access, Role
 from bot.runtime.commands import help_text, publish_commands
+from bot.runtime.i18n import _
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
     if await state.get_state() is None:
-        await message.answer("Nothing to cancel.", reply_markup=ReplyKeyboardRemove())
+        await message.answer(_("Nothing to cancel."), reply_markup=ReplyKeyboardRemove())
         return
     await state.clear()
-    await message.answer("Cancelled. Nothing was saved.", reply_markup=ReplyKeyboardRemove())
+    await message.answer(_("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
 
 
 async def start(message: Message, role: Role, access: Access) -> None:

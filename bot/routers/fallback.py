@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 
+from bot.runtime.i18n import _
+
 
 async def unknown(message: Message) -> None:
-    await message.answer("I did not understand that. Send /help to see what I can do.")
+    await message.answer(_("I did not understand that. Send /help to see what I can do."))
 
 
 def make_router() -> Router:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from bot.runtime.i18n import __
+
 MODES = {
-    "copy": "copy (sent as the bot's own post)",
-    "forward": "forward (with “Forwarded from”)",
+    "copy": __("copy (sent as the bot's own post)"),
+    "forward": __("forward (with “Forwarded from”)"),
 }
 EDIT_POLICIES = {
-    "edit": "edit the copies",
-    "repost": "post the new version again",
-    "ignore": "ignore edits",
+    "edit": __("edit the copies"),
+    "repost": __("post the new version again"),
+    "ignore": __("ignore edits"),
 }
 AI_FAILURES = {
-    "hold": "hold posts until it is back",
-    "original": "send the original post",
-    "skip": "skip the post",
+    "hold": __("hold posts until it is back"),
+    "original": __("send the original post"),
+    "skip": __("skip the post"),
 }

@@ -14,6 +14,10 @@ cluster. Decisions are rare, so this is plain ORM work in a short transaction; t
 goes out after the commit. When the database can't be reached (the "database lost" alert is sent
 exactly then) the process decides alone, as with ``shared=False``, and tries the database again a
 few seconds later (``SharedLink``).
+
+Alerts speak the owner's language (their /language choice, looked up at most once a minute; the
+last one known while the database is away). Callers pass texts that fill placeholders as
+``lazy_text(lambda: _("…").format(...))``: they are rendered here, in that language.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from bot.runtime.i18n import DEFAULT_LANGUAGE, _, in_locale, ngettext, owner_language
 from bot.runtime.logging import get_logger, redactor
 from bot.runtime.shared import SharedLink
 from models import AlertFault, AlertSend
@@ -41,6 +46,7 @@ MAX_TEXT = 3500  # well inside Telegram's 4096, after escaping
 CAP_WINDOW_S = 60.0
 MAX_KEY = 255  # alert_faults.key
 _LOCK_KEY = 0x4657414C  # "FWAL"
+LANGUAGE_TTL_S = 60.0  # how long the owner's language is taken as known
 
 T = TypeVar("T")
 
@@ -97,7 +103,10 @@ class _Ledger:
         if fault.detail:
             text += f"\n<code>{escape(redactor.text(fault.detail)[:MAX_TEXT])}</code>"
         if fault.repeats:
-            text += f"\n(happened {fault.repeats + 1} times)"
+            count = fault.repeats + 1
+            text += "\n" + ngettext(
+                "(happened {count} time)", "(happened {count} times)", count
+            ).format(count=count)
             fault.repeats = 0
         fault.sent = True
         return [text]
@@ -106,10 +115,12 @@ class _Ledger:
         if not fault.repeats or not self._allowed(now):
             return []
         minutes = max(1, round(self.window_s / 60))
-        text = (
-            f"⚠️ <b>{escape(fault.title)}</b>\n"
-            f"repeated {fault.repeats} more time(s) in the last {minutes} min"
-        )
+        repeated = ngettext(
+            "repeated {count} more time(s) in the last {minutes} min",
+            "repeated {count} more time(s) in the last {minutes} min",
+            fault.repeats,
+        ).format(count=fault.repeats, minutes=minutes)
+        text = f"⚠️ <b>{escape(fault.title)}</b>\n{repeated}"
         fault.repeats = 0
         return [text]
 
@@ -133,13 +144,24 @@ class Alerts:
     sent_count: int = 0
     shared: bool = False
     link: SharedLink = field(default_factory=lambda: SharedLink("alerts"))
+    owner_id: int = 0  # whose language the alerts speak; 0: English
+    language_link: SharedLink = field(default_factory=lambda: SharedLink("alert_language"))
     _local: _Ledger = field(init=False)
+    _language: str = field(init=False, default=DEFAULT_LANGUAGE)
+    _language_until: float = field(init=False, default=float("-inf"))
 
     def __post_init__(self) -> None:
         self._local = _Ledger(self.window_s, self.max_per_minute)
 
-    async def report(self, key: str, title: str, detail: str = "") -> bool:
-        """Record one occurrence of a fault; True when an alert went out for it now."""
+    async def report(self, key: str, title: Any, detail: Any = "") -> bool:
+        """Record one occurrence of a fault; True when an alert went out for it now.
+
+        ``title`` and ``detail`` may be lazy texts (``__`` / ``lazy_text``): rendered here in the
+        owner's language."""
+        with in_locale(await self.language()):
+            return await self._report(key, str(title), str(detail))
+
+    async def _report(self, key: str, title: str, detail: str) -> bool:
         decided = None
         if self.shared:
             decided = await self.link.run(
@@ -158,13 +180,29 @@ class Alerts:
         frames = traceback.extract_tb(exc.__traceback__)
         origin = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
         key = f"{type(exc).__name__}@{origin}"
-        title = f"Unexpected error in {where}"
         detail = f"{type(exc).__name__}: {exc}"
-        return await self.report(key, title, detail)
+        with in_locale(await self.language()):
+            title = _("Unexpected error in {where}").format(where=where)
+            return await self._report(key, title, detail)
 
     async def flush(self) -> None:
         """Send what waited for the cap and summaries of repeats whose window has ended (those
         this process counted alone too, while the database was away)."""
+        with in_locale(await self.language()):
+            await self._flush()
+
+    async def language(self) -> str:
+        """The owner's language, looked up at most once a minute; while the database is away,
+        the last one known (English before any)."""
+        now = self.clock()
+        if self.owner_id and now >= self._language_until:
+            self._language_until = now + LANGUAGE_TTL_S
+            found = await self.language_link.run(lambda: owner_language(self.owner_id))
+            if found is not None:
+                self._language = found
+        return self._language
+
+    async def _flush(self) -> None:
         texts = self._local.flush(self.clock())
         if self.shared:
             texts += await self.link.run(lambda: self._decide(None, _Ledger.flush)) or []

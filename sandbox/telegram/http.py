@@ -168,6 +168,8 @@ class BotApiServer:
         self.faults: list[Fault] = []
         self._on_change = on_change
         self._control = control
+        # More routes (path, handler) served beside the Bot API: the user-account API.
+        self.extra_routes: list[tuple[str, Callable[[web.Request], Any]]] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -178,6 +180,8 @@ class BotApiServer:
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{kind}/{file_id}", self._file)
         app.router.add_route("*", "/_sandbox/{action}", self._control_route)
+        for path, handler in self.extra_routes:
+            app.router.add_route("*", path, handler)
         return app
 
     async def start(self, host: str, port: int) -> str:

@@ -90,6 +90,10 @@ above (``add_bot``, ``add_user``, ``add_chat``, ``set_member``,
 query string. Answer: ``{"ok": true, "result": ...}`` or ``{"ok": false,
 "error": "..."}``.
 
+User accounts (the fake behind ``bot/userbot/interface.py``): ``add_account``,
+``set_account_limits``, ``revoke_account``, ``account_fail_next``, ``account_stats``,
+``account_events`` and the ``/_account/<method>`` API; see ``sandbox/telegram/account.py``.
+
 Standalone: ``python -m sandbox.telegram.standin --port 8081 --token 123:ABC``.
 
 Behaviour worth knowing
@@ -137,7 +141,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sandbox.serving import serve_until_signalled
-from sandbox.telegram.actors import Actors
+from sandbox.telegram.account_api import AccountApi
+from sandbox.telegram.account_state import AccountLimits
 from sandbox.telegram.flood import FloodLimits
 from sandbox.telegram.http import BotApiServer, CallRecord, Stats, token_error
 from sandbox.telegram.methods import add_topic, chat_member_updated
@@ -155,7 +160,7 @@ from sandbox.telegram.state import (
     User,
 )
 
-__all__ = ["CallRecord", "FloodLimits", "Stats", "TelegramStandIn"]
+__all__ = ["AccountLimits", "CallRecord", "FloodLimits", "Stats", "TelegramStandIn"]
 
 T = TypeVar("T")
 _EXTRA_RIGHTS = (
@@ -167,7 +172,7 @@ _EXTRA_RIGHTS = (
 )
 
 
-class TelegramStandIn(Actors):
+class TelegramStandIn(AccountApi):
     """The stand-in: state, the aiohttp server and the control API (see module doc)."""
 
     def __init__(
@@ -176,6 +181,7 @@ class TelegramStandIn(Actors):
         *,
         clock: Callable[[], float] = time.monotonic,
         latency_s: float = 0.0,
+        account_limits: AccountLimits | None = None,
     ) -> None:
         self.state = TelegramState()
         self.flood_limits = flood or FloodLimits()
@@ -188,6 +194,9 @@ class TelegramStandIn(Actors):
             clock=clock,
             latency_s=latency_s,
         )
+        # User accounts (sandbox/telegram/account*.py): the fake behind bot/userbot/interface.py.
+        self.init_accounts(account_limits, clock)
+        self.server.extra_routes.append(("/_account/{method}", self.account_route))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -451,6 +460,12 @@ class TelegramStandIn(Actors):
             "is_polling",
             "fail_next",
             "invalid_calls",
+            "add_account",
+            "set_account_limits",
+            "revoke_account",
+            "account_fail_next",
+            "account_stats",
+            "account_events",
         )
         actions: dict[str, Callable[..., Any]] = {name: getattr(self, name) for name in names}
         actions["calls"] = lambda: [c.to_json() for c in self.calls]
@@ -460,7 +475,8 @@ class TelegramStandIn(Actors):
 
 async def _serve(args: argparse.Namespace) -> None:
     flood = FloodLimits() if not args.no_flood else FloodLimits.disabled()
-    tg = TelegramStandIn(flood=flood, latency_s=args.latency_ms / 1000)
+    limits = AccountLimits(sends_per_s=args.account_flood_per_s or None)
+    tg = TelegramStandIn(flood=flood, latency_s=args.latency_ms / 1000, account_limits=limits)
     for index, token in enumerate(args.token or []):
         username = args.username if index == 0 and args.username else None
         tg.add_bot(token, username=username)
@@ -478,6 +494,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-flood", action="store_true", help="disable the flood limits")
     parser.add_argument(
         "--latency-ms", type=int, default=0, help="wait this long before each Bot API answer"
+    )
+    parser.add_argument(
+        "--account-flood-per-s",
+        type=float,
+        default=0,
+        help="pace of the user accounts' sending calls (FLOOD_WAIT beyond; 0: no pace)",
     )
     asyncio.run(_serve(parser.parse_args(argv)))
 

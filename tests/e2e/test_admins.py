@@ -55,7 +55,9 @@ def chat_scoped(world: World, method: str, chat_id: int) -> list[Any]:
     return [
         c
         for c in world.tg.calls_to(method)
-        if c.ok and scope_of(c) == {"type": "chat", "chat_id": chat_id}
+        if c.ok
+        and scope_of(c) == {"type": "chat", "chat_id": chat_id}
+        and not c.params.get("language_code")  # the menu of apps in other languages
     ]
 
 
@@ -202,7 +204,7 @@ async def test_what_is_not_a_new_person_is_refused_and_nothing_is_saved(world: W
         await press(world, app, OWNER, last(world, OWNER), "adm:add:0")
         for message, expected in attempts:
             reply = await send(world, app, OWNER, **message)
-            assert reply.startswith(expected), (message, reply)
+            assert reply.startswith(str(expected)), (message, reply)
         send_hidden_forward(world, OWNER, "from a private person", "Hidden Harry")
         await settle(world, app)
         assert world.texts(OWNER)[-1] == HIDDEN

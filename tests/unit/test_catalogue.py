@@ -21,7 +21,7 @@ from bot.forwarding.steps.catalogue import (
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.type_name())
 def test_every_kind_has_a_label_a_description_and_round_trips(kind: type[StepModel]) -> None:
-    assert kind.label and kind.icon and kind.button().endswith(kind.label)
+    assert kind.label and kind.icon and kind.button().endswith(str(kind.label))
     assert label(kind.type_name()) == kind.label
     stored = parse_step({"type": kind.type_name(), **kind.example})
     assert stored["type"] == kind.type_name()

@@ -1,19 +1,20 @@
 """The outbox: deliveries claimed by workers, in source order per destination chat.
 
 A delivery is claimable when it is the oldest unfinished one of its destination chat, pending and
-due. On Postgres a worker claims with ``FOR UPDATE SKIP LOCKED`` so any number of workers on any
-number of dynos share the work without a coordinator; on SQLite (one process) a lock does the
-same. A claim is a lease of ``LEASE_S`` seconds, renewed while the work runs (``lease.py``): if its
+due, and its chat is not held by its quiet hours or its interval between posts (``pacing.py``;
+an edit of a copy already sent is never held). On Postgres a worker claims with ``FOR UPDATE SKIP
+LOCKED`` so any number of workers on any number of dynos share the work without a coordinator; on
+SQLite (one process) a lock does the same. A claim is a lease of ``LEASE_S`` seconds, renewed while the work runs (``lease.py``): if its
 worker dies, the lease runs out and the next reap makes the delivery pending again; at a clean
 stop a worker hands its claims back.
 
 Finished rows stay (status ``sent``/``skipped``/``dead``) for a week: the unique key on them is
 what turns a replayed update into a no-op.
 
-The outbox is the one writer of deliveries: new rows, album items joining their album, a source
-edit that reaches a post before it left, claims and their outcomes, review, held rules, and the
-owner's retry or drop of a dead delivery all go through its methods. A review decision and a
-retry or drop are conditional on the status they leave, so each happens once however many people
+The outbox is the one writer of deliveries: new rows (a digest's too), album items joining their
+album, a source edit that reaches a post before it left, claims and their outcomes, review, held
+rules, and the owner's retry or drop of a dead delivery all go through its methods. A review
+decision and a retry or drop are conditional on the status they leave, so each happens once however many people
 press at the same time.
 """
 
@@ -32,6 +33,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from bot.forwarding.delivery import pacing
 from bot.forwarding.delivery import rows as sql
 from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.rows import NewDelivery
@@ -72,6 +74,10 @@ class ClaimLost(Exception):
     """This worker no longer holds the claim: another may be sending the delivery now."""
 
 
+def _ids(stored: Any) -> list[int]:
+    return list(json.loads(stored) if isinstance(stored, str) else stored or ())
+
+
 def _claimed(row: dict[str, Any]) -> Claimed:
     ids = row["source_message_ids"]
     return Claimed(
@@ -110,6 +116,12 @@ class Outbox:
         for start in range(0, len(rows), sql.ROWS_PER_STATEMENT):
             statement, params = sql.insert_sqlite(rows[start : start + sql.ROWS_PER_STATEMENT])
             await conn.execute_query(statement, params)
+
+    async def add_digest(self, rows: Sequence[NewDelivery]) -> None:
+        """A period's digest, one delivery of kind ``digest`` per destination: its payload's HTML
+        goes out as text (split if long). Its unit names the period, so a period a second
+        scheduler publishes again (after a crash) is left alone here."""
+        await self.add(rows)
 
     async def add_skipped(self, rows: Sequence[NewDelivery], reason: str) -> int:
         """Record posts that are not sent (ingest found them undeliverable) as finished, skipped
@@ -196,6 +208,33 @@ class Outbox:
                     updated.add((row.dest_chat_id, row.dest_thread_id))
         return updated
 
+    async def cancel_unsent(
+        self,
+        rule_ids: Collection[int],
+        source_chat_id: int,
+        message_ids: Collection[int],
+        reason: str,
+    ) -> int:
+        """The source messages were deleted: their deliveries of ``rule_ids`` that did not go out
+        yet (pending, delayed, in review or held; not one being sent now) are skipped with
+        ``reason``; how many."""
+        wanted = set(message_ids)
+        waiting = await Delivery.filter(
+            rule_id__in=list(rule_ids),
+            source_chat_id=source_chat_id,
+            status__in=(PENDING, REVIEW, HELD),
+        ).values("id", "source_message_ids", "kind")
+        ids = [
+            row["id"]
+            for row in waiting
+            if row["kind"] != "delete" and wanted & set(_ids(row["source_message_ids"]))
+        ]
+        if not ids:
+            return 0
+        return await Delivery.filter(id__in=ids, status__in=(PENDING, REVIEW, HELD)).update(
+            status=SKIPPED, finished_at=self.clock(), last_error=reason[:1000]
+        )
+
     # -- claims and their outcomes -----------------------------------------------------------
 
     async def claim(self, limit: int, exclude_chats: Collection[int] = ()) -> list[Claimed]:
@@ -208,8 +247,10 @@ class Outbox:
             )
         else:
             async with self._sqlite_lock:
-                params = [self.worker_id, lease, now, *exclude_chats, limit]
-                rows = await conn.execute_query_dict(sql.claim_sqlite(len(exclude_chats)), params)
+                held = await pacing.held_chats(now)
+                params = [self.worker_id, lease, now, *exclude_chats, *held, now, *held, limit]
+                statement = sql.claim_sqlite(len(exclude_chats), len(held))
+                rows = await conn.execute_query_dict(statement, params)
         return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
 
     async def renew(self, ids: Collection[int]) -> int:
@@ -249,6 +290,8 @@ class Outbox:
                     ignore_conflicts=True,
                 )
             await self._finish(Delivery.filter(id=item.id), SENT, None)  # sent is sent
+            if item.kind not in ("edit", "delete"):
+                await pacing.mark_sent(item.dest_chat_id, now)  # the interval counts from here
 
     async def skip(self, item: Claimed, reason: str) -> None:
         await self._finish(self._mine(item), SKIPPED, reason)

@@ -3,8 +3,8 @@
 Stored in the ``payload`` JSON column of a delivery, one object shared by every delivery of a
 post. The stored keys are those of the untyped dict this replaced plus ``version``; a payload
 written without ``version`` (before it existed) has the same shape and loads as version 1.
-Optional keys added since (``sent``, ``keyboard``, ``link_preview``) are absent from older rows
-and load as their default, so they need no new version.
+Optional keys added since (``sent``, ``keyboard``, ``link_preview``, ``relayed``) are absent
+from older rows and load as their default, so they need no new version.
 """
 
 from __future__ import annotations
@@ -69,6 +69,20 @@ class LinkPreview(BaseModel):
     show_above_text: bool = False
 
 
+class Relayed(BaseModel):
+    """Where the bot copies a post read through the user account from: the account's copy in
+    the relay channel (``bot/userbot/relay.py``). ``ids`` pairs each source message id with its
+    copy's; the delivery itself stays keyed by the source ids."""
+
+    model_config = ConfigDict(frozen=True)
+    chat_id: int
+    ids: tuple[tuple[int, int], ...]  # (source message id, relay message id), in order
+
+    def relay_ids(self, source_ids: Sequence[int]) -> list[int]:
+        copies = dict(self.ids)
+        return [copies[source] for source in source_ids if source in copies]
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -87,6 +101,8 @@ class Payload(BaseModel):
     sent: tuple[SentPart, ...] = ()  # pieces of a split post already sent, in order
     keyboard: tuple[tuple[Button, ...], ...] = ()  # the source's buttons kept, row by row
     link_preview: LinkPreview | None = None  # a text's; None for a media or an older row
+    pieces: tuple[str, ...] = ()  # a digest's messages, each already fitted to Telegram
+    relayed: Relayed | None = None  # read through the user account: copied from the relay
 
     @classmethod
     def load(cls, stored: Any) -> Payload:
@@ -119,6 +135,8 @@ class Payload(BaseModel):
                 ("sent", not self.sent),
                 ("keyboard", not self.keyboard),
                 ("link_preview", self.link_preview is None),
+                ("pieces", not self.pieces),
+                ("relayed", self.relayed is None),
             )
             if unset
         }
@@ -152,4 +170,8 @@ class Payload(BaseModel):
         """An album's payload with one more item's; the caption is the first item's that has one."""
         base = item if not self.text and item.text else self
         items = sorted((*self.items, *item.items), key=lambda entry: entry.message_id)
-        return base.model_copy(update={"items": tuple(items)})
+        update: dict[str, Any] = {"items": tuple(items)}
+        if self.relayed is not None and item.relayed is not None:
+            ids = sorted({*self.relayed.ids, *item.relayed.ids})
+            update["relayed"] = self.relayed.model_copy(update={"ids": tuple(ids)})
+        return base.model_copy(update=update)

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from bot.forwarding.delivery import pacing
 from bot.forwarding.delivery.payload import Payload
 
 COLUMNS = (
@@ -45,38 +46,61 @@ class NewDelivery(NamedTuple):
 # A delivery is its chat's head when no earlier unfinished delivery exists for that chat. Written
 # as NOT EXISTS (an index probe per candidate, on the partial indexes of migration 3) rather than
 # a per-chat MIN(id): the plan stays cheap even when Postgres' row estimates are stale after a
-# burst of new deliveries.
-_IS_HEAD = """NOT EXISTS (
+# burst of new deliveries. An edit or a deletion of a copy already sent (``FOLLOW_UPS``) goes
+# ahead of earlier posts that were never tried and only wait for their time: not due yet, or their
+# chat held by its quiet hours or interval (``pacing.py``; ``held`` is the list of those chats).
+FOLLOW_UPS = "('edit', 'delete')"
+
+
+def _is_head(now: str, held: str | None) -> str:
+    in_held = f" OR e.dest_chat_id IN ({held})" if held else ""
+    return f"""NOT EXISTS (
         SELECT 1 FROM deliveries e
         WHERE e.dest_chat_id = d.dest_chat_id AND e.id < d.id
-          AND e.status IN ('pending', 'in_flight'))"""
+          AND e.status IN ('pending', 'in_flight')
+          AND NOT (d.kind IN {FOLLOW_UPS} AND e.status = 'pending'
+                   AND e.kind NOT IN {FOLLOW_UPS} AND e.attempts = 0 AND e.last_error IS NULL
+                   AND (e.due_at > {now}{in_held})))"""
+
+
+def _not_held(held: str | None) -> str:
+    return f"AND (d.kind IN {FOLLOW_UPS} OR d.dest_chat_id NOT IN ({held}))" if held else ""
+
+
+_HELD_PG = "SELECT chat_id FROM held"
 
 CLAIM_PG = f"""
+WITH {pacing.HELD_PG}
 UPDATE deliveries SET status = 'in_flight', claimed_by = $1, lease_until = $2,
        attempts = attempts + 1
 WHERE id IN (
     SELECT d.id FROM deliveries d
     WHERE d.status = 'pending' AND d.due_at <= $3
       AND NOT (d.dest_chat_id = ANY($4::bigint[]))
-      AND {_IS_HEAD}
+      {_not_held(_HELD_PG)}
+      AND {_is_head("$3", _HELD_PG)}
     ORDER BY d.due_at, d.id
     LIMIT $5
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF d SKIP LOCKED
 )
 RETURNING *
 """
 
 
-def claim_sqlite(excluded: int) -> str:
+def claim_sqlite(excluded: int, held: int = 0) -> str:
+    """Parameters: worker, lease, now, the excluded chats, the held chats, now, the held chats
+    again, limit."""
     marks = ", ".join("?" * excluded)
     not_in = f"AND d.dest_chat_id NOT IN ({marks})" if excluded else ""
+    held_marks = ", ".join("?" * held) or None
     return f"""
 UPDATE deliveries SET status = 'in_flight', claimed_by = ?, lease_until = ?,
        attempts = attempts + 1
 WHERE id IN (
     SELECT d.id FROM deliveries d
     WHERE d.status = 'pending' AND d.due_at <= ? {not_in}
-      AND {_IS_HEAD}
+      {_not_held(held_marks)}
+      AND {_is_head("?", held_marks)}
     ORDER BY d.due_at, d.id
     LIMIT ?
 )

@@ -78,6 +78,15 @@ async def _reply_parameters(item: Claimed) -> ReplyParameters | None:
     return ReplyParameters(message_id=links[0].dest_message_id, allow_sending_without_reply=True)
 
 
+def _origin(item: Claimed) -> tuple[int, list[int]]:
+    """The chat and messages the bot copies from: the source's, or for a post read through the
+    user account its copy in the relay channel (the links stay keyed by the source ids)."""
+    relayed = item.payload.relayed
+    if relayed is None:
+        return item.source_chat_id, list(item.source_message_ids)
+    return relayed.chat_id, relayed.relay_ids(item.source_message_ids)
+
+
 def _pieces(html: str, has_media: bool) -> list[str]:
     """The messages ``html`` goes out as, the same on every attempt (a pure function of it):
     for a media, its caption then the follow-up texts; for a text, its parts."""
@@ -98,6 +107,10 @@ class Sender:
         """Send ``item``; the pieces of a split post are recorded through ``progress``."""
         if item.kind == "edit":
             return await self._edit(item, rule, progress)
+        if item.kind == "delete":
+            return await self._delete(item)
+        if item.kind == "digest":  # a summary of many posts: always a new text
+            return await self._send_transformed(item, item.payload.transformed_html or "", progress)
         if rule.mode == "forward":
             return await self._forward(item)
         html = item.payload.transformed_html
@@ -112,22 +125,26 @@ class Sender:
         return await self._unchanged(item, forward=True)
 
     async def _unchanged(self, item: Claimed, *, forward: bool) -> list[Link]:
-        """The post as it is: copied (looks like our own) or forwarded ("Forwarded from")."""
+        """The post as it is: copied (looks like our own) or forwarded ("Forwarded from").
+        A post read through the user account is always copied: forwarding the relay's copy
+        would show the relay channel as its origin, not the source."""
         ids = item.source_message_ids
+        from_chat, origin_ids = _origin(item)
+        forward = forward and item.payload.relayed is None
         common: dict[str, Any] = {
             "chat_id": item.dest_chat_id,
-            "from_chat_id": item.source_chat_id,
+            "from_chat_id": from_chat,
             "message_thread_id": item.dest_thread_id,
         }
         if len(ids) > 1:  # an album: one call, so it stays one album in order
             many = self.bot.forward_messages if forward else self.bot.copy_messages
-            sent = await many(message_ids=list(ids), **common)
+            sent = await many(message_ids=origin_ids, **common)
             return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
         if forward:
-            message = await self.bot.forward_message(message_id=ids[0], **common)
+            message = await self.bot.forward_message(message_id=origin_ids[0], **common)
             return [Link(ids[0], message.message_id)]
         copied = await self.bot.copy_message(
-            message_id=ids[0],
+            message_id=origin_ids[0],
             reply_parameters=await _reply_parameters(item),
             reply_markup=reply_markup(item.payload.keyboard),
             **common,
@@ -143,7 +160,7 @@ class Sender:
         4096 is split at paragraph or sentence boundaries. Each piece of a split post is recorded
         through ``progress`` as it goes, so a retry sends only the pieces still missing.
         """
-        pieces = _pieces(html, item.payload.has_media)
+        pieces = list(item.payload.pieces) or _pieces(html, item.payload.has_media)
         if not pieces:
             raise SkipDelivery("nothing left to send after the transform steps")
         source = item.source_message_ids[0]
@@ -200,10 +217,11 @@ class Sender:
             )
             ids = [entry.message_id for entry in items]
             return [Link(src, dst.message_id) for src, dst in zip(ids, sent, strict=False)]
+        from_chat, origin_ids = _origin(item)
         copied = await self.bot.copy_message(
             chat_id=item.dest_chat_id,
-            from_chat_id=item.source_chat_id,
-            message_id=item.source_message_ids[0],
+            from_chat_id=from_chat,
+            message_id=origin_ids[0],
             message_thread_id=item.dest_thread_id,
             caption=caption,
             parse_mode="HTML",
@@ -259,4 +277,20 @@ class Sender:
         except TelegramBadRequest as error:
             if "message is not modified" not in error.message:
                 raise
+        return []
+
+    async def _delete(self, item: Claimed) -> list[Link]:
+        """The source message was deleted (seen by the user account) and the rule syncs
+        deletions: the messages sent for it here go too, in one call."""
+        ids = [
+            link.dest_message_id
+            for source in item.source_message_ids
+            for link in await find_links(item, source)
+        ]
+        if not ids:
+            raise SkipDelivery("deleted in the source before it was delivered here")
+        for start in range(0, len(ids), 100):  # deleteMessages takes up to 100
+            await self.bot.delete_messages(
+                chat_id=item.dest_chat_id, message_ids=ids[start : start + 100]
+            )
         return []

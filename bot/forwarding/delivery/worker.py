@@ -38,12 +38,14 @@ from bot.forwarding.delivery.outbox import Claimed, ClaimLost, Link, Outbox
 from bot.forwarding.delivery.ratelimit import RateLimiter
 from bot.forwarding.delivery.sender import Sender, SkipDelivery
 from bot.forwarding.delivery.transform import LookAhead, run_steps
+from bot.forwarding.reasons import reason_text
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.regexguard import RegexRejected
 from bot.forwarding.steps.ai.client import AiClient
 from bot.forwarding.steps.ai.errors import AiRejected, AiUnavailable
 from bot.runtime.alerts import Alerts
 from bot.runtime.db import log_unavailable, unavailable
+from bot.runtime.i18n import _, lazy_text
 from bot.runtime.logging import get_logger, redactor
 
 log = get_logger(__name__)
@@ -192,9 +194,20 @@ class Workers:
                 await self.outbox.retry(item, reason, CRASH_RETRY_S * item.attempts)
                 await self.alerts.report(
                     f"crash:{item.rule_id}",
-                    f"A post of rule #{item.rule_id} failed unexpectedly",
-                    f"{reason}\nIt is tried again; after {CRASH_ATTEMPTS} tries it waits in "
-                    "/status.",
+                    lazy_text(
+                        lambda: _("A post of rule #{rule} failed unexpectedly").format(
+                            rule=item.rule_id
+                        )
+                    ),
+                    lazy_text(
+                        lambda: (
+                            reason
+                            + "\n"
+                            + _(
+                                "It is tried again; after {tries} tries it waits in /status."
+                            ).format(tries=CRASH_ATTEMPTS)
+                        )
+                    ),
                 )
         finally:
             self._heartbeat.held.discard(item.id)
@@ -254,10 +267,10 @@ class Workers:
         if transformed is None:
             return  # postponed, skipped or dead: already recorded
         item = transformed
-        if rule.review and item.kind != "edit" and not item.payload.approved:
+        if rule.review and item.kind not in ("edit", "delete") and not item.payload.approved:
             await self._to_review(item, rule)
             return
-        count = len(item.source_message_ids) if item.kind != "edit" else 1
+        count = len(item.source_message_ids) if item.kind not in ("edit", "delete") else 1
         await self.limiter.acquire(item.dest_chat_id, count)
         try:
             links = await self.sender.send(item, rule, progress=self)
@@ -293,6 +306,7 @@ class Workers:
         """Run the rule's steps; None when the delivery was dealt with here instead."""
         payload = item.payload
         needs = rule.steps and rule.mode == "copy" and payload.transformed is None
+        needs = needs and item.kind != "delete"
         if not needs or (item.kind == "edit" and rule.edit_policy == "ignore"):
             return item
         try:
@@ -352,8 +366,10 @@ class Workers:
         log.error("delivery_dead", delivery_id=item.id, rule_id=item.rule_id, error=error)
         await self.alerts.report(
             f"dead:{item.rule_id}:{error[:60]}",
-            f"A post could not be delivered (rule #{item.rule_id})",
-            f"{error}\nRetry it from /status.",
+            lazy_text(
+                lambda: _("A post could not be delivered (rule #{rule})").format(rule=item.rule_id)
+            ),
+            lazy_text(lambda: reason_text(error) + "\n" + _("Retry it from /status.")),
         )
 
     async def _destination_gone(self, item: Claimed, error: str) -> None:
@@ -363,6 +379,12 @@ class Workers:
         log.error("rule_paused_destination_refused", rule_id=item.rule_id, error=error)
         await self.alerts.report(
             f"gone:{item.rule_id}:{item.dest_chat_id}",
-            f"Rule #{item.rule_id} paused",
-            f"{reason}\nFix the bot's rights there, then resume the rule in /rules.",
+            lazy_text(lambda: _("Rule #{rule} paused").format(rule=item.rule_id)),
+            lazy_text(
+                lambda: (
+                    reason_text(reason)
+                    + "\n"
+                    + _("Fix the bot's rights there, then resume the rule in /rules.")
+                )
+            ),
         )

@@ -8,6 +8,13 @@ its own rather than being lost. The unique key on deliveries makes a replayed up
 A message a rule cannot deliver at all (a service message, content the Bot API will not copy or
 forward: ``forwardable.py``) becomes no delivery to send: it is recorded as a skipped one with
 the reason, counted on the rule's card and in /status, and reported through ``on_skip``.
+
+A rule in digest mode (``bot/forwarding/digest/``) filters the post as usual, then collects it
+for its period instead of enqueueing it; an edit changes the collected text.
+
+A post of the user account's relay channel is read as the source post it is a copy of
+(``RelaySource``): the same rules, filters and keys as a post of that chat, with its payload
+saying where the bot copies it from.
 """
 
 from __future__ import annotations
@@ -15,15 +22,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.types import Message
 
 from bot.forwarding.delivery.markup import kept_keyboard, link_preview_of
 from bot.forwarding.delivery.outbox import Outbox
-from bot.forwarding.delivery.payload import AlbumItem, Payload
+from bot.forwarding.delivery.payload import AlbumItem, Payload, Relayed
 from bot.forwarding.delivery.rows import NewDelivery
-from bot.forwarding.intake import neardup
+from bot.forwarding.digest.collect import Collector
+from bot.forwarding.intake import neardup, samestory
 from bot.forwarding.intake.enqueue import current_batch
 from bot.forwarding.intake.forwardable import refusal
 from bot.forwarding.post import MEDIA_KINDS, Post
@@ -112,6 +120,17 @@ def payload_of(message: Message, post: Post) -> Payload:
     )
 
 
+class RelaySource(Protocol):
+    """The user account's relay channel (``bot/userbot/relay.py``): each of its posts is the
+    account's copy of a post of a chat the bot cannot read, and is read as that post."""
+
+    def is_relay(self, chat_id: int) -> bool: ...
+
+    async def source_of(self, message: Message) -> tuple[Message, Relayed] | None:
+        """The post it is a copy of (chat and ids of the source), and where to copy it from;
+        None when it is no copy."""
+
+
 class IngestError(Exception):
     """A post could not be stored; its update must be fetched again, not confirmed."""
 
@@ -136,7 +155,12 @@ class Ingest:
         on_filter_error: Callable[[RuleView, str], Any] | None = None,
         on_skip: Callable[[RuleView, str], Any] | None = None,
         clock: Callable[[], float] = time.time,
+        relay: RelaySource | None = None,
+        digests: Collector | None = None,
     ) -> None:
+        self.relay = relay
+        self.digests = digests
+        self.same_story: samestory.Judge | None = None  # the AI on borderline near-duplicates
         self.index = index
         self.outbox = outbox
         self.on_enqueue = on_enqueue
@@ -149,15 +173,21 @@ class Ingest:
     async def post(self, message: Message) -> int:
         """A new post in a source chat; returns the number of deliveries enqueued."""
         self.stats.seen += 1
+        read = await self._read(message)
+        if read is None:
+            self.stats.ignored += 1
+            return 0
+        message, relayed = read
         thread = message.message_thread_id if message.is_topic_message else None
         rules = self.index.match(message.chat.id, thread)
         if not rules:
             self.stats.ignored += 1
             return 0
         post = post_of(message)
-        payload = payload_of(message, post)
+        payload = _relayed(payload_of(message, post), relayed)
         wanted = [rule for rule in rules if await self._passes(rule, post)]
         chosen = [rule for rule in wanted if not await self._skipped(rule, message, payload)]
+        chosen = await self._not_collected(chosen, post, payload)
         if not chosen:
             return 0
         fingerprint = content_fingerprint(post, post.media_ids)
@@ -197,12 +227,17 @@ class Ingest:
         """An edited source post: one edit delivery per destination of rules that follow edits,
         except where the post has not left yet (a delay, a queue): there the waiting delivery
         takes the edited content instead."""
+        read = await self._read(message)
+        if read is None:
+            return 0
+        message, relayed = read
         thread = message.message_thread_id if message.is_topic_message else None
         rules = [r for r in self.index.match(message.chat.id, thread) if r.edit_policy != "ignore"]
+        rules = await self._not_collected_edit(rules, message)
         if not rules:
             return 0
         post = post_of(message)
-        payload = payload_of(message, post)
+        payload = _relayed(payload_of(message, post), relayed)
         stamp = message.edit_date or int(self.clock())
         now = self.clock()
         unit = f"e:{message.message_id}:{stamp}"
@@ -220,6 +255,41 @@ class Ingest:
                 if (dest.chat_id, dest.thread_id or 0) not in waiting
             ]
         return await self._insert(rows)
+
+    async def _not_collected(
+        self, rules: list[RuleView], post: Post, payload: Payload
+    ) -> list[RuleView]:
+        """Rules in digest mode collect the post for their period (``digest/collect.py``) instead
+        of enqueueing it; the rules that send it."""
+        if self.digests is None:
+            return rules
+        sending = []
+        for rule in rules:
+            if self.digests.wants(rule):
+                await self.digests.collect(rule, post, float(payload.date))
+            else:
+                sending.append(rule)
+        return sending
+
+    async def _not_collected_edit(self, rules: list[RuleView], message: Message) -> list[RuleView]:
+        """An edit reaches a digest rule's collected post (its text), never a delivery."""
+        if self.digests is None:
+            return rules
+        text = message.text or message.caption or ""
+        sending = []
+        for rule in rules:
+            if self.digests.wants(rule):
+                await self.digests.edited(rule, message.chat.id, message.message_id, text)
+            else:
+                sending.append(rule)
+        return sending
+
+    async def _read(self, message: Message) -> tuple[Message, Relayed | None] | None:
+        """A post of the relay channel is read as the source post it copies (None: no copy, so
+        ignored); any other post as it is."""
+        if self.relay is None or not self.relay.is_relay(message.chat.id):
+            return message, None
+        return await self.relay.source_of(message)
 
     async def _skipped(self, rule: RuleView, message: Message, payload: Payload) -> bool:
         """True when the rule cannot deliver this message at all: then recorded as skipped with
@@ -253,8 +323,19 @@ class Ingest:
         minutes = rule.filters.near_duplicates_minutes
         if not minutes:
             return False
+        confirm = None
+        if rule.filters.near_duplicates_ai and self.same_story is not None:
+            confirm = samestory.confirmer(
+                self.same_story, dest.chat_id, payload.text, rule.ai_model
+            )
         seen = await self.near.original(
-            dest.chat_id, near, message.chat.id, message.message_id, now - minutes * 60, now
+            dest.chat_id,
+            near,
+            message.chat.id,
+            message.message_id,
+            now - minutes * 60,
+            now,
+            confirm,
         )
         if seen is None:
             return False
@@ -309,6 +390,10 @@ class Ingest:
             added += await self.outbox.join_album(album, message_id, ALBUM_GRACE_S / 2)
         self.on_enqueue()
         return added
+
+
+def _relayed(payload: Payload, relayed: Relayed | None) -> Payload:
+    return payload if relayed is None else payload.model_copy(update={"relayed": relayed})
 
 
 def due_at(rule: RuleView, posted_at: float, now: float) -> float:

@@ -33,7 +33,7 @@ import hashlib
 import operator
 import unicodedata
 from array import array
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -43,9 +43,11 @@ from models import RecentFingerprint
 
 MIN_WORDS = 6
 MAX_BITS = 13
+BORDER_BITS = 5  # this many bits further apart: borderline, the AI may judge (samestory.py)
 NAME_PREFIX = 4  # names compare by their first letters: "Москва", "Москве"; "Sevilla", "Seville"
 FACTS = 24  # at most this many numbers and names per post
 _CLOSE = bytes(int(bits <= MAX_BITS) for bits in range(256))  # bit distance -> 1 when near
+_BORDER = bytes(int(MAX_BITS < bits <= MAX_BITS + BORDER_BITS) for bits in range(256))
 
 _URL = regex.compile(r"(?:https?://|www\.|t\.me/)\S+", regex.IGNORECASE)
 _MENTION = regex.compile(r"(?<!\w)[@#][\w.]+")
@@ -206,12 +208,20 @@ class NearIndex:
 
     def match(self, dest_chat_id: int, fp: Fingerprint, since: float) -> Seen | None:
         """The earliest post seen at the destination since ``since`` that ``fp`` is near."""
+        return self._first(dest_chat_id, fp, since, _CLOSE)
+
+    def borderline(self, dest_chat_id: int, fp: Fingerprint, since: float) -> Seen | None:
+        """The earliest post seen since ``since`` that ``fp`` is a little too far from to call
+        it near, contradicting none of its numbers and names: one for the AI to judge."""
+        return self._first(dest_chat_id, fp, since, _BORDER)
+
+    def _first(self, dest_chat_id: int, fp: Fingerprint, since: float, band: bytes) -> Seen | None:
         dest = self._dests.get(dest_chat_id)
         if dest is None:
             return None
         first = bisect.bisect_left(dest.seen, since, key=lambda s: s.at)
         apart = map(operator.xor, dest.signatures[first:], repeat(fp.signature))
-        close = bytes(map(int.bit_count, apart)).translate(_CLOSE)
+        close = bytes(map(int.bit_count, apart)).translate(band)
         at = close.find(1)
         while at >= 0:
             seen = dest.seen[first + at]
@@ -240,12 +250,20 @@ class NearDuplicates:
 
     async def original(
         self, dest_chat_id: int, fp: Fingerprint, source_chat_id: int, message_id: int,
-        since: float, now: float,
+        since: float, now: float, confirm: Callable[[Seen], Awaitable[bool]] | None = None,
     ) -> Seen | None:  # fmt: skip
         """The earlier post at the destination this one repeats, or None: then this one is
-        remembered as delivered there. A replay of the same message is no duplicate of itself."""
+        remembered as delivered there. A replay of the same message is no duplicate of itself.
+        With ``confirm``, a borderline earlier post counts when ``confirm`` says it is the same
+        story (the AI, ``samestory.py``)."""
         await self._read(dest_chat_id, now)
         seen = self.index.match(dest_chat_id, fp, since)
+        if seen is None and confirm is not None:
+            seen = self.index.borderline(dest_chat_id, fp, since)
+            if seen is not None and (seen.source_chat_id, seen.message_id) != (
+                source_chat_id, message_id,
+            ) and not await confirm(seen):  # fmt: skip
+                seen = None
         if seen is not None and (seen.source_chat_id, seen.message_id) == (
             source_chat_id, message_id,
         ):  # fmt: skip

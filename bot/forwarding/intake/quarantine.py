@@ -13,6 +13,7 @@ from aiogram.types import Update
 
 from bot.forwarding.intake.storable import storable
 from bot.runtime.alerts import Alerts
+from bot.runtime.i18n import _, __, lazy_text
 from bot.runtime.logging import get_logger, redactor
 from models import QuarantinedUpdate
 
@@ -51,17 +52,25 @@ class Quarantine:
             log.exception("quarantine_failed", update_id=update.update_id)
             await self._alert(
                 "update_stuck",
-                "An update cannot be handled nor set aside: polling retries it",
+                __("An update cannot be handled nor set aside: polling retries it"),
                 update,
                 reason,
             )
             return False
         log.warning("update_quarantined", update_id=update.update_id, reason=reason)
         await self._alert(
-            "update_quarantined", "An update could not be handled and was set aside", update, reason
+            "update_quarantined",
+            __("An update could not be handled and was set aside"),
+            update,
+            reason,
         )
         return True
 
-    async def _alert(self, key: str, title: str, update: Update, reason: str) -> None:
+    async def _alert(self, key: str, title: object, update: Update, reason: str) -> None:
         if self.alerts is not None:
-            await self.alerts.report(key, title, f"update {update.update_id}: {reason}")
+            detail = lazy_text(
+                lambda: _("update {update}: {reason}").format(
+                    update=update.update_id, reason=reason
+                )
+            )
+            await self.alerts.report(key, title, detail)

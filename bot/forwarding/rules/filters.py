@@ -52,6 +52,7 @@ from bot.forwarding.rules.regexguard import (
     compile_pattern,
     safe_search,
 )
+from bot.runtime.i18n import _, ngettext
 
 MAX_KEYWORDS = 200
 MAX_KEYWORD_LENGTH = 200
@@ -88,6 +89,7 @@ class FilterSpec(BaseModel):
     dedup_window_minutes: int | None = Field(default=None, ge=1, le=MAX_DEDUP_WINDOW_MINUTES)
     # the same story from any source, reworded a little (intake/neardup.py), within this window
     near_duplicates_minutes: int | None = Field(default=None, ge=1, le=MAX_DEDUP_WINDOW_MINUTES)
+    near_duplicates_ai: bool = False  # borderline pairs judged by the AI (intake/samestory.py)
 
     @field_validator("include_keywords", "exclude_keywords")
     @classmethod
@@ -100,14 +102,20 @@ class FilterSpec(BaseModel):
                 continue
             if len(keyword) > MAX_KEYWORD_LENGTH:
                 raise ValueError(
-                    f"Keyword too long ({len(keyword)} characters; at most {MAX_KEYWORD_LENGTH})."
+                    _("Keyword too long ({length} characters; at most {limit}).").format(
+                        length=len(keyword), limit=MAX_KEYWORD_LENGTH
+                    )
                 )
             key = _normalise(keyword)
             if key and key not in seen:
                 seen.add(key)
                 cleaned.append(keyword)
         if len(cleaned) > MAX_KEYWORDS:
-            raise ValueError(f"Too many keywords ({len(cleaned)}; at most {MAX_KEYWORDS}).")
+            raise ValueError(
+                _("Too many keywords ({count}; at most {limit}).").format(
+                    count=len(cleaned), limit=MAX_KEYWORDS
+                )
+            )
         return cleaned
 
     @field_validator("include_regex", "exclude_regex")
@@ -125,7 +133,11 @@ class FilterSpec(BaseModel):
                 compile_pattern(pattern)
             cleaned.append(pattern)
         if len(cleaned) > MAX_REGEXES:
-            raise ValueError(f"Too many regexes ({len(cleaned)}; at most {MAX_REGEXES}).")
+            raise ValueError(
+                _("Too many regexes ({count}; at most {limit}).").format(
+                    count=len(cleaned), limit=MAX_REGEXES
+                )
+            )
         return cleaned
 
     @field_validator("media_types")
@@ -136,7 +148,9 @@ class FilterSpec(BaseModel):
             kind = raw.strip().lower()
             if kind not in MEDIA_KINDS:
                 raise ValueError(
-                    f"Unknown media type {raw!r}. Choose from: {', '.join(MEDIA_KINDS)}."
+                    _("Unknown media type {kind}. Choose from: {kinds}.").format(
+                        kind=repr(raw), kinds=", ".join(MEDIA_KINDS)
+                    )
                 )
             if kind not in cleaned:
                 cleaned.append(kind)
@@ -147,7 +161,11 @@ class FilterSpec(BaseModel):
     def _unique_ids(cls, value: list[int]) -> list[int]:
         cleaned = list(dict.fromkeys(value))
         if len(cleaned) > MAX_SENDERS:
-            raise ValueError(f"Too many users ({len(cleaned)}; at most {MAX_SENDERS}).")
+            raise ValueError(
+                _("Too many users ({count}; at most {limit}).").format(
+                    count=len(cleaned), limit=MAX_SENDERS
+                )
+            )
         return cleaned
 
     @model_validator(mode="after")
@@ -158,8 +176,9 @@ class FilterSpec(BaseModel):
             and self.min_length > self.max_length
         ):
             raise ValueError(
-                f"The minimum length ({self.min_length}) is greater than "
-                f"the maximum length ({self.max_length})."
+                _("The minimum length ({low}) is greater than the maximum length ({high}).").format(
+                    low=self.min_length, high=self.max_length
+                )
             )
         return self
 
@@ -329,50 +348,65 @@ def content_fingerprint(post: Post, media_ids: Iterable[str] = ()) -> str:
 def _listing(items: Iterable[object], limit: int = 10) -> str:
     values = [str(item) for item in items]
     shown = ", ".join(values[:limit])
-    return f"{shown} and {len(values) - limit} more" if len(values) > limit else shown
+    if len(values) <= limit:
+        return shown
+    return _("{items} and {count} more").format(items=shown, count=len(values) - limit)
 
 
 def _listed(label: str, items: Iterable[object], limit: int = 10, note: str = "") -> str:
-    """``label: a, b and 3 more`` (and ``note``); "" when there are no items."""
+    """``label`` (a text with ``{items}``) filled with ``a, b and 3 more`` and ``note``; "" when
+    there are no items."""
     listing = _listing(items, limit)
-    return f"{label}: {listing}{note}" if listing else ""
+    return label.format(items=listing + note) if listing else ""
 
 
 def _length(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
-        return f"Length: {low}–{high} characters"
+        return _("Length: {low}–{high} characters").format(low=low, high=high)
     if low is not None:
-        return f"Length: at least {low} characters"
-    return f"Length: at most {high} characters" if high is not None else ""
+        return _("Length: at least {low} characters").format(low=low)
+    return _("Length: at most {high} characters").format(high=high) if high is not None else ""
 
 
 def describe(spec: FilterSpec) -> list[str]:
     """Short plain-text lines for the rule card, in the order :func:`check` applies them."""
-    origins = {"original": "Only original posts (no forwards)", "forwarded": "Only forwarded posts"}
-    words = " (whole words)" if spec.whole_word else ""
+    origins = {
+        "original": _("Only original posts (no forwards)"),
+        "forwarded": _("Only forwarded posts"),
+    }
+    words = _(" (whole words)") if spec.whole_word else ""
     dedup = spec.dedup_window_minutes
     near = spec.near_duplicates_minutes
     lines = [
         origins.get(spec.origin, ""),
-        _listed("Only from users", spec.senders),
-        _listed("Not from users", spec.exclude_senders),
-        _listed("Only", (kind.replace("_", " ") for kind in spec.media_types)),
+        _listed(_("Only from users: {items}"), spec.senders),
+        _listed(_("Not from users: {items}"), spec.exclude_senders),
+        _listed(_("Only: {items}"), (kind.replace("_", " ") for kind in spec.media_types)),
         _length(spec.min_length, spec.max_length),
-        _listed("Must contain", spec.include_keywords, note=words),
-        _listed("Must not contain", spec.exclude_keywords, note=words),
-        _listed("Must match", spec.include_regex, 5),
-        _listed("Must not match", spec.exclude_regex, 5),
-        f"Skip duplicates within {_window(dedup)}" if dedup is not None else "",
-        f"Skip the same story from other sources within {_window(near)}" if near else "",
+        _listed(_("Must contain: {items}"), spec.include_keywords, note=words),
+        _listed(_("Must not contain: {items}"), spec.exclude_keywords, note=words),
+        _listed(_("Must match: {items}"), spec.include_regex, 5),
+        _listed(_("Must not match: {items}"), spec.exclude_regex, 5),
+        (
+            _("Skip duplicates within {window}").format(window=_window(dedup))
+            if dedup is not None
+            else ""
+        ),
+        (
+            _("Skip the same story from other sources within {window}").format(window=_window(near))
+            if near
+            else ""
+        ),
+        _("Borderline look-alikes: the AI decides") if near and spec.near_duplicates_ai else "",
     ]
-    return [line for line in lines if line] or ["No filters: every post passes"]
+    return [line for line in lines if line] or [_("No filters: every post passes")]
 
 
 def _window(minutes: int) -> str:
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
-        return f"{days} day" + ("s" if days != 1 else "")
+        return ngettext("{count} day", "{count} days", days).format(count=days)
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour" + ("s" if hours != 1 else "")
-    return f"{minutes} min"
+        return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
+    return _("{count} min").format(count=minutes)

@@ -36,6 +36,7 @@ class RuleView:
     ai_model: str | None
     allow_new_links: bool = False
     delay_minutes: int = 0
+    sync_deletions: bool = False
 
     @classmethod
     def from_row(cls, row: Rule | dict[str, Any], shared: _Shared | None = None) -> RuleView:
@@ -56,6 +57,7 @@ class RuleView:
             ai_model=data["ai_model"],
             allow_new_links=data["allow_new_links"],
             delay_minutes=data["delay_minutes"],
+            sync_deletions=data.get("sync_deletions", False),
         )
 
 
@@ -69,7 +71,7 @@ class _Shared:
 
     def __init__(self) -> None:
         self._filters: dict[str, FilterSpec] = {}
-        self._chats: dict[tuple[int, int, str], ChatRef] = {}
+        self._chats: dict[tuple[int, int, str, str | None], ChatRef] = {}
 
     def filters(self, raw: dict[str, Any]) -> FilterSpec:
         key = json.dumps(raw, sort_keys=True)
@@ -79,7 +81,7 @@ class _Shared:
         return found
 
     def chat(self, raw: dict[str, Any]) -> ChatRef:
-        key = (raw["chat_id"], raw.get("thread_id") or 0, raw.get("title") or "")
+        key = (raw["chat_id"], raw.get("thread_id") or 0, raw.get("title") or "", raw.get("via"))
         found = self._chats.get(key)
         if found is None:
             found = self._chats[key] = ChatRef.model_validate(raw)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import regex
 
+from bot.runtime.i18n import _
+
 MAX_PATTERN_LENGTH = 500
 MAX_REPEAT_PRODUCT = 10_000  # a{100}{100} is refused: compiling it alone takes seconds and memory
 # (input length, timeout): catastrophic patterns grow at least cubically here (1024 chars: over a
@@ -56,8 +58,9 @@ class RegexTimeout(RegexRejected):
 
     def __init__(self, pattern: str, timeout: float) -> None:
         super().__init__(
-            f"The regex {pattern!r} took longer than {timeout * 1000:.0f} ms on this post "
-            "and was stopped.",
+            _("The regex {pattern} took longer than {ms} ms on this post and was stopped.").format(
+                pattern=repr(pattern), ms=f"{timeout * 1000:.0f}"
+            ),
             pattern,
         )
         self.timeout = timeout
@@ -73,9 +76,9 @@ def _compile(pattern: str, ignore_case: bool) -> regex.Pattern[str]:
     try:
         return regex.compile(pattern, _flags(ignore_case))
     except regex.error as exc:
-        raise RegexRejected(f"Invalid regex: {exc}", pattern) from None
+        raise RegexRejected(_("Invalid regex: {error}").format(error=exc), pattern) from None
     except (OverflowError, RecursionError, MemoryError, ValueError) as exc:
-        raise RegexRejected(f"Invalid regex: {exc}", pattern) from None
+        raise RegexRejected(_("Invalid regex: {error}").format(error=exc), pattern) from None
 
 
 # --- static scan ---------------------------------------------------------------------------------
@@ -280,12 +283,14 @@ def _probe_inputs(findings: StaticFindings) -> list[tuple[float, str]]:
 
 def _catastrophic_message(findings: StaticFindings) -> str:
     if findings.nested_repetition:
-        why = "nested repetition like (a+)+"
+        why = _("nested repetition like (a+)+")
     elif findings.repeated_alternation:
-        why = "repeated alternatives that overlap, like (a|a)* or (a|ab)*"
+        why = _("repeated alternatives that overlap, like (a|a)* or (a|ab)*")
     else:
-        why = "parts that can match the same text in many ways"
-    return f"This regex can take exponential time on some posts ({why}). Simplify it."
+        why = _("parts that can match the same text in many ways")
+    return _("This regex can take exponential time on some posts ({why}). Simplify it.").format(
+        why=why
+    )
 
 
 def _finishes(compiled: regex.Pattern[str], text: str, timeout: float) -> bool:
@@ -304,8 +309,10 @@ def _probe(compiled: regex.Pattern[str], pattern: str, findings: StaticFindings)
             raise RegexRejected(_catastrophic_message(findings), pattern)
         if time.monotonic() > deadline:
             raise RegexRejected(
-                "This regex is too slow on long posts. Simplify it "
-                "(avoid repeated groups such as (\\w+\\s*)+ ).",
+                _(
+                    "This regex is too slow on long posts. Simplify it "
+                    "(avoid repeated groups such as (\\w+\\s*)+ )."
+                ),
                 pattern,
             )
 
@@ -318,17 +325,21 @@ def compile_pattern(pattern: str, *, ignore_case: bool = True) -> regex.Pattern[
     than :data:`MAX_PATTERN_LENGTH`, invalid, or catastrophic. Accepted patterns are cached.
     """
     if not pattern or not pattern.strip():
-        raise RegexRejected("The regex is empty.", pattern)
+        raise RegexRejected(_("The regex is empty."), pattern)
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise RegexRejected(
-            f"The regex is too long ({len(pattern)} characters; at most {MAX_PATTERN_LENGTH}).",
+            _("The regex is too long ({length} characters; at most {limit}).").format(
+                length=len(pattern), limit=MAX_PATTERN_LENGTH
+            ),
             pattern,
         )
     findings = _scan_or_default(pattern)
     if findings.repeat_product > MAX_REPEAT_PRODUCT:
         raise RegexRejected(
-            "The repetition counts in this regex are too large "
-            f"(at most {MAX_REPEAT_PRODUCT} in total, nested counts multiply). Use smaller numbers.",
+            _(
+                "The repetition counts in this regex are too large "
+                "(at most {limit} in total, nested counts multiply). Use smaller numbers."
+            ).format(limit=MAX_REPEAT_PRODUCT),
             pattern,
         )
     compiled = _compile(pattern, ignore_case)
@@ -396,4 +407,9 @@ def safe_sub(
     except TimeoutError:
         raise RegexTimeout(source, timeout) from None
     except (regex.error, IndexError) as exc:
-        raise RegexRejected(f"Invalid replacement {repl!r}: {exc}", source) from None
+        raise RegexRejected(
+            _("Invalid replacement {replacement}: {error}").format(
+                replacement=repr(repl), error=exc
+            ),
+            source,
+        ) from None

@@ -20,6 +20,7 @@ from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.rules.chats import check_destination, check_source
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from bot.forwarding.rules.spec import ChatRef, RuleSpec
+from bot.runtime.i18n import _
 from bot.runtime.logging import get_logger
 from models import Rule
 
@@ -61,7 +62,8 @@ class RulesService:
 
     async def check_chats(self, spec: RuleSpec) -> RuleSpec:
         """Refuse chats the bot can't use; fill in titles Telegram knows and the caller didn't."""
-        problems = [await check_source(self.bot, s) for s in spec.sources]
+        # a source read through the user account was checked with the account by the wizard
+        problems = [await check_source(self.bot, s) for s in spec.sources if s.via != "account"]
         problems += [await check_destination(self.bot, d) for d in spec.destinations]
         found = [p for p in problems if p]
         if found:
@@ -155,7 +157,9 @@ class RulesService:
     async def _row(self, rule_id: int) -> Rule:
         row = await Rule.get_or_none(id=rule_id)
         if row is None:
-            raise RuleError(f"Rule #{rule_id} does not exist (it may have been deleted).")
+            raise RuleError(
+                _("Rule #{rule} does not exist (it may have been deleted).").format(rule=rule_id)
+            )
         return row
 
     async def _changed(self) -> None:

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from bot.forwarding.rules.filters import FilterSpec
 from bot.forwarding.steps.catalogue import parse_steps
+from bot.runtime.i18n import _
 
 Mode = Literal["copy", "forward"]
 EditPolicy = Literal["edit", "repost", "ignore"]
@@ -25,6 +35,16 @@ class ChatRef(BaseModel):
     chat_id: int
     thread_id: int | None = Field(default=None, gt=0)
     title: str = Field(default="", max_length=256)
+    # "account": a source read through the owner's user account (bot/userbot/), not by the bot
+    via: Literal["account"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``via`` is stored only when set: the refs of bot-read chats keep their old shape."""
+        data: dict[str, Any] = handler(self)
+        if data.get("via") is None:
+            data.pop("via", None)
+        return data
 
     @property
     def key(self) -> tuple[int, int]:
@@ -32,7 +52,9 @@ class ChatRef(BaseModel):
 
     def label(self) -> str:
         name = self.title or str(self.chat_id)
-        return f"{name} (topic {self.thread_id})" if self.thread_id else name
+        if not self.thread_id:
+            return name
+        return _("{chat} (topic {topic})").format(chat=name, topic=self.thread_id)
 
 
 class RuleSpec(BaseModel):
@@ -50,13 +72,15 @@ class RuleSpec(BaseModel):
     ai_model: str | None = Field(default=None, max_length=100)
     allow_new_links: bool = False
     delay_minutes: int = Field(default=0, ge=0, le=MAX_DELAY_MINUTES, strict=True)
+    sync_deletions: bool = False  # a source message deleted (seen by the account): copies too
 
     @field_validator("sources", "destinations")
     @classmethod
     def _not_empty(cls, value: list[ChatRef], info: ValidationInfo) -> list[ChatRef]:
         if not value:
-            what = "source" if info.field_name == "sources" else "destination"
-            raise ValueError(f"A rule needs at least one {what}.")
+            if info.field_name == "sources":
+                raise ValueError(_("A rule needs at least one source."))
+            raise ValueError(_("A rule needs at least one destination."))
         return value
 
     @model_validator(mode="after")
@@ -69,22 +93,30 @@ class RuleSpec(BaseModel):
     def _coherent(self) -> RuleSpec:
         self.name = self.name.strip()
         if not self.name:
-            raise ValueError("The rule needs a name.")
+            raise ValueError(_("The rule needs a name."))
         source_keys = {s.key for s in self.sources}
+        if any(dest.via for dest in self.destinations):
+            raise ValueError(_("Only a source can be read through your account."))
         for dest in self.destinations:
             if dest.key in source_keys or (dest.chat_id, 0) in source_keys:
                 raise ValueError(
-                    f"{dest.label()} is both a source and a destination: posts would loop."
+                    _("{chat} is both a source and a destination: posts would loop.").format(
+                        chat=dest.label()
+                    )
                 )
         if len({d.key for d in self.destinations}) != len(self.destinations):
-            raise ValueError("The same destination is listed twice.")
+            raise ValueError(_("The same destination is listed twice."))
         if self.mode == "forward" and self.edit_policy == "edit":
             raise ValueError(
-                "Forwarded messages can't be edited by a bot: with forward mode choose "
-                "“post again” or “ignore” for edits."
+                _(
+                    "Forwarded messages can't be edited by a bot: with forward mode choose "
+                    "“post again” or “ignore” for edits."
+                )
             )
         if self.mode == "forward" and self.steps:
             raise ValueError(
-                "Forward mode sends posts unchanged: remove the transform steps or use copy mode."
+                _(
+                    "Forward mode sends posts unchanged: remove the transform steps or use copy mode."
+                )
             )
         return self

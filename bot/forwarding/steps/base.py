@@ -67,14 +67,15 @@ class Ask:
     """What the wizard asks to add a step. With no ``field`` the step is added at once."""
 
     field: str | None = None  # the setting asked for
-    prompt: str = ""  # what to type for it
-    question: str = ""  # above the choice buttons
+    # The texts below may be lazy (``__``): str() them where they are shown.
+    prompt: Any = ""  # what to type for it
+    question: Any = ""  # above the choice buttons
     choices: tuple[str | int, ...] = ()
     # typed text → the step's settings; ValueError says what to send instead
     read: Callable[[str], dict[str, Any]] | None = None
     # the setting is the rule's own value of ``field`` (e.g. its filters); ``unset`` when it has none
     from_rule: bool = False
-    unset: str = ""
+    unset: Any = ""
 
     def settings(self, text: str) -> dict[str, Any]:
         """The settings a typed answer gives."""
@@ -91,12 +92,13 @@ class StepModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     uses_ai: ClassVar[bool] = False
-    label: ClassVar[str]  # "Translate": the kind's name and (after the icon) the wizard's button
+    # "Translate" (lazy, ``__``): the kind's name and (after the icon) the wizard's button
+    label: ClassVar[Any]
     icon: ClassVar[str]
     ask: ClassVar[Ask] = Ask()
     example: ClassVar[Mapping[str, Any]] = {}  # valid settings besides ``type``, for the tests
 
-    def __init_subclass__(cls, *, label: str = "", icon: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, label: Any = "", icon: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if label:  # a kind (bases such as AiStep have no label)
             cls.label, cls.icon = label, icon
@@ -112,7 +114,7 @@ class StepModel(BaseModel):
 
     def describe(self) -> str:
         """One plain-text line (the caller escapes it for HTML); by default the kind's label."""
-        return self.label
+        return str(self.label)
 
     async def run(self, html: str, env: Env) -> Effect:
         raise NotImplementedError

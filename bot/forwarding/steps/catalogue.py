@@ -25,6 +25,7 @@ from bot.forwarding.steps.kinds.remove import RemoveHashtags, RemoveLinks, Remov
 from bot.forwarding.steps.kinds.rewrite import Rewrite
 from bot.forwarding.steps.kinds.summarize import Summarize
 from bot.forwarding.steps.kinds.translate import Translate
+from bot.runtime.i18n import _
 
 # In the order the wizard offers them.
 KINDS: tuple[type[StepModel], ...] = (
@@ -55,14 +56,18 @@ _STEPS: TypeAdapter[list[StepModel]] = TypeAdapter(list[_UNION])
 def label(kind: str) -> str:
     """The name of a step kind ("Translate"); an unknown one is named from its ``type``."""
     known = BY_TYPE.get(kind)
-    return known.label if known else (kind.replace("_", " ").capitalize() or "Step")
+    return str(known.label) if known else (kind.replace("_", " ").capitalize() or _("Step"))
 
 
 def parse_step(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate one step as the owner gave it; its stored form, or ValueError saying why not."""
     kind = str(raw.get("type") or "")
     if kind not in BY_TYPE:
-        raise ValueError(f"Unknown step type “{kind}”." if kind else "The step has no type.")
+        raise ValueError(
+            _("Unknown step type “{kind}”.").format(kind=kind)
+            if kind
+            else _("The step has no type.")
+        )
     try:
         step = BY_TYPE[kind].model_validate(dict(raw))
     except ValidationError as error:
@@ -79,7 +84,11 @@ def parse_steps(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             stored.append(parse_step(step))
         except ValueError as error:
             kind = BY_TYPE.get(str(step.get("type") or ""))
-            name = f"Step {number} ({kind.label})" if kind else f"Step {number}"
+            name = (
+                _("Step {number} ({kind})").format(number=number, kind=kind.label)
+                if kind
+                else _("Step {number}").format(number=number)
+            )
             raise ValueError(f"{name}: {error}") from None
     return stored
 
@@ -98,11 +107,11 @@ def describe_steps(raw: Sequence[Mapping[str, Any]]) -> list[str]:
 def _describe(raw: Mapping[str, Any]) -> str:
     kind = str(raw.get("type") or "")
     if kind not in BY_TYPE:
-        return f"Unknown step “{kind}”" if kind else "Unknown step"
+        return _("Unknown step “{kind}”").format(kind=kind) if kind else _("Unknown step")
     try:
         return BY_TYPE[kind].model_validate(dict(raw), context={"trusted": True}).describe()
     except (ValidationError, ValueError):
-        return f"{label(kind)} (invalid settings)"
+        return _("{step} (invalid settings)").format(step=label(kind))
 
 
 def uses_ai(raw: Sequence[Mapping[str, Any]]) -> bool:

@@ -23,6 +23,7 @@ from bot.forwarding.steps.ai.errors import AiUnavailable
 from bot.forwarding.steps.base import AiRunner, Env, StepContext
 from bot.forwarding.steps.catalogue import load_steps, uses_ai
 from bot.forwarding.steps.kinds.summarize import Summarize
+from bot.runtime.i18n import _
 
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 
@@ -91,9 +92,9 @@ async def _fit(
         if answer is not None:
             outcome.ai_calls += 0 if answer.cached else 1
             html = sanitize_html(answer.text, allowed_links=allowed)
-            outcome.effects.append(("Shortened to fit Telegram", html))
+            outcome.effects.append((_("Shortened to fit Telegram"), html))
     if visible_length(html) > limit:
-        html, _ = fit(html, limit)
+        html, _cut = fit(html, limit)
         outcome.cut = True
     outcome.html = html
 
@@ -165,7 +166,8 @@ async def preview_steps(
         outcome = await run(steps, html, ctx=ctx, ai=ai, post=post)
     except Exception as error:  # shown to the owner, not raised: a preview never breaks the wizard
         reason = getattr(error, "reason", None) or str(error) or type(error).__name__
-        return Preview(html=None, effects=[], error=f"The steps could not run: {reason}")
+        shown = _("The steps could not run: {reason}").format(reason=reason)
+        return Preview(html=None, effects=[], error=shown)
     return Preview(html=outcome.html, effects=outcome.effects, filtered_by=outcome.filtered_by)
 
 

@@ -33,6 +33,7 @@ from pydantic import AfterValidator
 from bot.forwarding.html import sanitize_html
 from bot.forwarding.steps.ai.errors import AiAnswer, AiUnavailable
 from bot.forwarding.steps.base import Effect, Env, StepModel
+from bot.runtime.i18n import _, __
 
 PROMPT_VERSION = 1
 
@@ -78,18 +79,28 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value)
 
 
+# The settings one_line checks, as its messages name them.
+SETTING_NAMES = {"topic": __("topic"), "tone": __("tone"), "language": __("language")}
+
+
 def one_line(value: str, what: str, low: int, high: int) -> str:
     """``value`` with its whitespace collapsed; refused if control characters or a bad length."""
+    name = str(SETTING_NAMES.get(what, what))
+    # Translators: {what} is one of the setting names "topic", "tone", "language".
     if has_control_characters(value):
-        raise ValueError(f"The {what} contains control characters.")
+        raise ValueError(_("The {what} contains control characters.").format(what=name))
     cleaned = _SPACES.sub(" ", value).strip()
     if len(cleaned) < low:
         raise ValueError(
-            f"The {what} is empty." if not cleaned else f"The {what} is too short (at least {low})."
+            _("The {what} is empty.").format(what=name)
+            if not cleaned
+            else _("The {what} is too short (at least {low}).").format(what=name, low=low)
         )
     if len(cleaned) > high:
         raise ValueError(
-            f"The {what} is too long ({len(cleaned)} characters; at most {high}). Shorten it."
+            _("The {what} is too long ({length} characters; at most {high}). Shorten it.").format(
+                what=name, length=len(cleaned), high=high
+            )
         )
     return cleaned
 

@@ -14,8 +14,10 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from bot.runtime.i18n import _, __
+
 CHOOSE_USER_REQUEST_ID = 1  # the request_id of the "choose a user" button; users_shared echoes it
-CHOOSE_USER = "👤 Choose a user"
+CHOOSE_USER = __("👤 Choose a user")
 BUTTON_NAME_MAX = 24
 
 
@@ -38,7 +40,7 @@ def _short(name: str, limit: int = BUTTON_NAME_MAX) -> str:
 
 def display_name(user_id: int, name: str) -> str:
     """The name to show for an admin (plain text: escape it before putting it in HTML)."""
-    return name.strip() or f"user {user_id}"
+    return name.strip() or _("user {id}").format(id=user_id)
 
 
 def admins_keyboard(admins: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
@@ -46,7 +48,7 @@ def admins_keyboard(admins: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                text=f"Remove {_short(display_name(user_id, name))}",
+                text=_("Remove {name}").format(name=_short(display_name(user_id, name))),
                 callback_data=AdminsCb(action=AdminAction.ASK, user_id=user_id).pack(),
             )
         ]
@@ -55,7 +57,7 @@ def admins_keyboard(admins: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     rows.append(
         [
             InlineKeyboardButton(
-                text="➕ Add admin", callback_data=AdminsCb(action=AdminAction.ADD).pack()
+                text=_("➕ Add admin"), callback_data=AdminsCb(action=AdminAction.ADD).pack()
             )
         ]
     )
@@ -67,11 +69,11 @@ def confirm_remove_keyboard(user_id: int) -> InlineKeyboardMarkup:
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text="Yes, remove",
+                    text=_("Yes, remove"),
                     callback_data=AdminsCb(action=AdminAction.REMOVE, user_id=user_id).pack(),
                 ),
                 InlineKeyboardButton(
-                    text="No", callback_data=AdminsCb(action=AdminAction.LIST).pack()
+                    text=_("No"), callback_data=AdminsCb(action=AdminAction.LIST).pack()
                 ),
             ]
         ]
@@ -81,7 +83,7 @@ def confirm_remove_keyboard(user_id: int) -> InlineKeyboardMarkup:
 def choose_user_keyboard() -> ReplyKeyboardMarkup:
     """A reply keyboard whose button opens Telegram's user picker (people only, one of them)."""
     button = KeyboardButton(
-        text=CHOOSE_USER,
+        text=str(CHOOSE_USER),
         request_users=KeyboardButtonRequestUsers(
             request_id=CHOOSE_USER_REQUEST_ID,
             user_is_bot=False,
@@ -93,5 +95,5 @@ def choose_user_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[[button]],
         resize_keyboard=True,
-        input_field_placeholder="A user id, a forwarded message, or the button",
+        input_field_placeholder=_("A user id, a forwarded message, or the button"),
     )

@@ -1,6 +1,8 @@
 """/export and /import: the rules as a JSON file, and back, for the owner and admins.
 
-Both manage rules, so both may export and import (strangers never get this far). ``/import``
+Both manage rules, so both may export and import (strangers never get this far). The file
+carries the rules with their digest plans, the destinations' quiet hours and pacing and the
+owner's time zone (``fileformat.py``). ``/import``
 asks for the file (state ``ImportRules.waiting``), or takes one sent with ``/import`` as its
 caption; the bot validates every rule as the wizard does and shows a preview with Import and
 Cancel (state ``ImportRules.confirm``). Only Import writes, after checking the file again against
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot, F, Router
@@ -29,21 +31,28 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.forwarding.rules.service import RuleError, RulesService
+from bot.forwarding.delivery import pacing
+from bot.forwarding.rules.service import RulesService
+from bot.routers.backup import digests, texts
 from bot.routers.backup import keyboards as kb
-from bot.routers.backup import texts
+from bot.routers.backup.apply import apply
 from bot.routers.backup.fileformat import (
     MAX_FILE_BYTES,
+    Backup,
     FormatError,
     export_document,
     export_filename,
     read_document,
 )
 from bot.routers.backup.keyboards import ImportAction, ImportCb
-from bot.routers.backup.plan import PROBLEM, Plan, make_plan
+from bot.routers.backup.plan import Plan, make_plan
 from bot.routers.ui import edit_or_send
+from bot.routers.wizard.account import account_configured
 from bot.runtime.logging import get_logger
 from models import Rule
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = get_logger(__name__)
 
@@ -59,10 +68,13 @@ class ImportRules(StatesGroup):
 async def export_rules(message: Message) -> None:
     rows = await Rule.all().order_by("id")
     if not rows:
-        await message.answer(texts.NO_RULES)
+        await message.answer(str(texts.NO_RULES))
         return
     now = datetime.now(timezone.utc)
-    document = BufferedInputFile(export_document(rows, now), filename=export_filename(now))
+    content = export_document(
+        rows, now, await digests.current(), await pacing.all_pacing(), await pacing.timezone()
+    )
+    document = BufferedInputFile(content, filename=export_filename(now))
     await message.answer_document(document, caption=texts.export_caption(len(rows), now))
     log.info("rules_exported", count=len(rows))
 
@@ -72,22 +84,28 @@ async def export_rules(message: Message) -> None:
 
 async def ask_file(message: Message, state: FSMContext) -> None:
     nonce = await _wait_for_file(state)
-    await message.answer(texts.ASK_FILE, reply_markup=kb.cancel_keyboard(nonce))
+    await message.answer(str(texts.ASK_FILE), reply_markup=kb.cancel_keyboard(nonce))
 
 
 async def _download(bot: Bot, document: Document) -> bytes:
     if (document.file_size or 0) > MAX_FILE_BYTES:
-        raise FormatError(texts.TOO_BIG)
+        raise FormatError(str(texts.TOO_BIG))
     try:
         content = await bot.download(document)
     except (TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError) as error:
         log.info("import_not_downloaded", error=str(error))
-        raise FormatError(texts.NOT_DOWNLOADED) from None
+        raise FormatError(str(texts.NOT_DOWNLOADED)) from None
     assert content is not None  # no destination given: aiogram answers a BytesIO
     return content.read()
 
 
-async def receive_file(message: Message, state: FSMContext, bot: Bot, rules: RulesService) -> None:
+async def receive_file(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    rules: RulesService,
+    services: Services | None = None,
+) -> None:
     document = message.document
     assert document is not None
     try:
@@ -99,11 +117,19 @@ async def receive_file(message: Message, state: FSMContext, bot: Bot, rules: Rul
     checking = await message.answer(texts.checking(len(backup.rules)))
     meta = {
         "rules": backup.rules,
+        "destinations": backup.destinations,
+        "owner": backup.owner,
+        "version": backup.version,
         "file": document.file_name or "",
         "exported_at": backup.exported_at,
     }
-    plan = await make_plan(rules, backup.rules)
-    log.info("import_previewed", rules=len(backup.rules), problems=plan.count(PROBLEM))
+    plan = await make_plan(rules, backup, account_configured(services))
+    log.info(
+        "import_previewed",
+        rules=len(backup.rules),
+        version=backup.version,
+        problems=plan.problems(),
+    )
     text, markup = await _preview(state, plan, meta)
     await checking.edit_text(text, reply_markup=markup)
 
@@ -123,9 +149,9 @@ async def _preview(
     text = texts.preview(plan, meta["file"], meta["exported_at"])
     if notice:
         text = f"{notice}\n\n{text}"
-    if plan.count(PROBLEM):
+    if plan.problems():
         return text, kb.cancel_keyboard(await _wait_for_file(state))
-    if not plan.writes():
+    if not plan.writes_anything():
         await state.clear()
         return text, None
     nonce = secrets.token_hex(4)
@@ -135,11 +161,11 @@ async def _preview(
 
 
 async def waiting_hint(message: Message) -> None:
-    await message.answer(texts.WAITING_HINT)
+    await message.answer(str(texts.WAITING_HINT))
 
 
 async def confirm_hint(message: Message) -> None:
-    await message.answer(texts.CONFIRM_HINT)
+    await message.answer(str(texts.CONFIRM_HINT))
 
 
 # -- import: the buttons -----------------------------------------------------------------------
@@ -153,32 +179,50 @@ async def _current(state: FSMContext, callback_data: ImportCb) -> dict[str, Any]
     return data if data.get("nonce") == callback_data.nonce else None
 
 
+def _backup(data: dict[str, Any]) -> Backup:
+    """The file kept in the FSM data since the preview."""
+    return Backup(
+        data.get("exported_at") or "",
+        data["rules"],
+        destinations=data.get("destinations"),
+        owner=data.get("owner"),
+        version=data.get("version") or 1,
+    )
+
+
 async def confirm_import(
     query: CallbackQuery,
     callback_data: ImportCb,
     state: FSMContext,
     rules: RulesService,
     callback_answer: CallbackAnswer,
+    services: Services | None = None,
 ) -> None:
     data = await _current(state, callback_data)
     if data is None or await state.get_state() != ImportRules.confirm.state:
-        callback_answer.text = texts.OUT_OF_DATE
+        callback_answer.text = str(texts.OUT_OF_DATE)
         return
-    plan = await make_plan(rules, data["rules"])
+    plan = await make_plan(rules, _backup(data), account_configured(services))
     if plan.fingerprint() != data["fingerprint"]:
-        callback_answer.text = texts.CHANGED_MEANWHILE
-        text, markup = await _preview(state, plan, data, texts.CHANGED_MEANWHILE)
+        callback_answer.text = str(texts.CHANGED_MEANWHILE)
+        text, markup = await _preview(state, plan, data, str(texts.CHANGED_MEANWHILE))
         await edit_or_send(query, text, markup)
         return
     try:
-        await rules.save_all(plan.writes(), created_by=query.from_user.id)
-    except RuleError as error:  # a rule deleted in the instant between the check and the write
-        callback_answer.text = texts.CHANGED_MEANWHILE
+        await apply(rules, plan, created_by=query.from_user.id)
+    except ValueError as error:  # a rule deleted meanwhile, a zone the database does not know
+        callback_answer.text = str(texts.CHANGED_MEANWHILE)
         await edit_or_send(query, texts.refused(str(error)))
         await _wait_for_file(state)
         return
     await state.clear()
-    log.info("rules_imported", written=len(plan.writes()))
+    log.info(
+        "rules_imported",
+        written=len(plan.writes()),
+        digests=len(plan.digest_writes()),
+        destinations=len(plan.chats.chats),
+        timezone=plan.chats.timezone is not None,
+    )
     await edit_or_send(query, texts.done(plan))
 
 
@@ -189,15 +233,15 @@ async def cancel_import(
     callback_answer: CallbackAnswer,
 ) -> None:
     if await _current(state, callback_data) is None:
-        callback_answer.text = texts.OUT_OF_DATE
+        callback_answer.text = str(texts.OUT_OF_DATE)
         return
     await state.clear()
-    callback_answer.text = texts.CANCELLED
-    await edit_or_send(query, texts.CANCELLED)
+    callback_answer.text = str(texts.CANCELLED)
+    await edit_or_send(query, str(texts.CANCELLED))
 
 
 async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-    callback_answer.text = texts.OUT_OF_DATE
+    callback_answer.text = str(texts.OUT_OF_DATE)
 
 
 def make_router() -> Router:

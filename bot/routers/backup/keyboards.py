@@ -11,6 +11,8 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.runtime.i18n import _
+
 PREFIX = "bkp"
 
 
@@ -31,15 +33,17 @@ def _button(text: str, action: ImportAction, nonce: str) -> InlineKeyboardButton
 
 
 def cancel_keyboard(nonce: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button("✖ Cancel", ImportAction.CANCEL, nonce)]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(_("✖ Cancel"), ImportAction.CANCEL, nonce)]]
+    )
 
 
 def confirm_keyboard(nonce: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button("✅ Import", ImportAction.IMPORT, nonce),
-                _button("✖ Cancel", ImportAction.CANCEL, nonce),
+                _button(_("✅ Import"), ImportAction.IMPORT, nonce),
+                _button(_("✖ Cancel"), ImportAction.CANCEL, nonce),
             ]
         ]
     )

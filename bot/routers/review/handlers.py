@@ -14,8 +14,15 @@ from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.delivery.worker import Workers
 from bot.forwarding.html import sanitize_html
 from bot.routers.review.queue import ReviewCb, decision_of
+from bot.runtime.i18n import _, __
 
-DONE = {"ok": "✅ Approved", "edit": "✏️ Approved with your text", "skip": "🗑 Skipped"}
+DONE = {"ok": __("✅ Approved"), "edit": __("✏️ Approved with your text"), "skip": __("🗑 Skipped")}
+# By the action a decision records (approve | edit | skip): one sentence each, for translators.
+ALREADY = {
+    "approve": __("This post was ✅ approved already."),
+    "edit": __("This post was ✏️ approved with your text already."),
+    "skip": __("This post was 🗑 skipped already."),
+}
 
 
 class ReviewEdit(StatesGroup):
@@ -24,12 +31,13 @@ class ReviewEdit(StatesGroup):
 
 async def _already(query: CallbackQuery, callback_answer: CallbackAnswer, delivery_id: int) -> None:
     previous = await decision_of(delivery_id)
-    what = (
-        f"{DONE.get(previous.action, previous.action).lower()} already"
-        if previous
-        else "no longer waiting"
-    )
-    callback_answer.text, callback_answer.show_alert = f"This post was {what}.", True
+    if previous is None:
+        text = _("This post was no longer waiting.")
+    elif previous.action in ALREADY:
+        text = str(ALREADY[previous.action])
+    else:
+        text = _("This post was {action} already.").format(action=previous.action)
+    callback_answer.text, callback_answer.show_alert = text, True
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
 
@@ -46,10 +54,10 @@ async def approve_or_skip(
         await _already(query, callback_answer, callback_data.delivery_id)
         return
     workers.wake()
-    callback_answer.text = DONE[callback_data.action]
+    callback_answer.text = str(DONE[callback_data.action])
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.reply(DONE[callback_data.action])
+        await query.message.reply(str(DONE[callback_data.action]))
 
 
 async def edit_asked(
@@ -65,7 +73,10 @@ async def edit_asked(
     await state.update_data(review_delivery=callback_data.delivery_id)
     if isinstance(query.message, Message):
         await query.message.reply(
-            "Send the text to publish instead (formatting is kept). /cancel keeps the post waiting."
+            _(
+                "Send the text to publish instead (formatting is kept). "
+                "/cancel keeps the post waiting."
+            )
         )
 
 
@@ -77,14 +88,16 @@ async def edited_text(
     html = sanitize_html(message.html_text)
     reviewer = message.from_user.id if message.from_user else 0
     if not await outbox.decide_review(delivery_id, reviewer, "edit", html):
-        await message.answer("That post was already handled; your text was not used.")
+        await message.answer(_("That post was already handled; your text was not used."))
         return
     workers.wake()
-    await message.answer(f"✏️ Approved with your text:\n\n{html or escape('(empty)')}")
+    await message.answer(
+        _("✏️ Approved with your text:\n\n{text}").format(text=html or escape(_("(empty)")))
+    )
 
 
 async def edited_not_text(message: Message) -> None:
-    await message.answer("Send the new text as a message, or /cancel.")
+    await message.answer(_("Send the new text as a message, or /cancel."))
 
 
 def make_router() -> Router:

@@ -20,6 +20,7 @@ from bot.forwarding.delivery.ratelimit import RateLimiter
 from bot.forwarding.html import html_to_text, to_html
 from bot.forwarding.rules.index import RuleView
 from bot.runtime.access import Access
+from bot.runtime.i18n import _, in_locale, owner_language
 from bot.runtime.logging import get_logger
 from models import ReviewDecision
 
@@ -42,7 +43,11 @@ def review_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button("✅ Approve", "ok"), button("✏️ Edit text", "edit"), button("🗑 Skip", "skip")]
+            [
+                button(_("✅ Approve"), "ok"),
+                button(_("✏️ Edit text"), "edit"),
+                button(_("🗑 Skip"), "skip"),
+            ]
         ]
     )
 
@@ -64,32 +69,37 @@ def preview_text(item: Claimed, rule: RuleView) -> str:
     )
     where = escape(dest.label() if dest else str(item.dest_chat_id))
     kinds = [k for k in item.payload.media_kinds if k != "text"]
-    media = (
-        f"[{', '.join(kinds)}{' album' if len(item.source_message_ids) > 1 else ''}] "
-        if kinds
-        else ""
-    )
+    media = ""
+    if kinds:
+        album = len(item.source_message_ids) > 1
+        media = (_("[{kinds} album] ") if album else _("[{kinds}] ")).format(kinds=", ".join(kinds))
     body = content_html(item.payload)
     if len(body) > PREVIEW_BUDGET:
         body = escape(html_to_text(body)[:PREVIEW_BUDGET]) + "…"
-    return (
-        f"👀 <b>Review</b> · rule #{rule.id} “{escape(rule.name)}” → {where}\n\n"
-        f"{media}{body or '<i>(no text)</i>'}"
+    return _("👀 <b>Review</b> · rule #{id} “{name}” → {where}\n\n{media}{body}").format(
+        id=rule.id,
+        name=escape(rule.name),
+        where=where,
+        media=media,
+        body=body or _("<i>(no text)</i>"),
     )
 
 
 async def notify(
     bot: Bot, access: Access, item: Claimed, rule: RuleView, limiter: RateLimiter
 ) -> int:
-    """Send the preview to the owner and every admin, within the flood limits; how many got it."""
+    """Send the preview to the owner and every admin, within the flood limits; how many got it.
+
+    Sent outside an update: each reviewer reads it in their /language choice (the owner, failing
+    that, in their Telegram app's language)."""
     reached = 0
     for user_id in [access.owner_id, *await access.admin_ids()]:
-        for _ in range(NOTIFY_TRIES):
+        with in_locale(await owner_language(user_id)):
+            text, markup = preview_text(item, rule), review_keyboard(item.id)
+        for _attempt in range(NOTIFY_TRIES):
             await limiter.acquire(user_id)
             try:
-                await bot.send_message(
-                    user_id, preview_text(item, rule), reply_markup=review_keyboard(item.id)
-                )
+                await bot.send_message(user_id, text, reply_markup=markup)
             except TelegramRetryAfter as error:
                 limiter.penalize(user_id, error.retry_after)
                 continue

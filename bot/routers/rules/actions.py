@@ -23,13 +23,18 @@ from bot.forwarding.steps.ai.errors import AiUnavailable
 from bot.forwarding.steps.ai.listing import find_model
 from bot.routers.rules import keyboards as kb
 from bot.routers.rules import texts
+from bot.routers.rules.backfill import leave_backfill
 from bot.routers.rules.delay import leave_delay
+from bot.routers.rules.digest import leave_digest
 from bot.routers.rules.keyboards import RuleAction, RuleCb, RuleModelCb, RuleSection
+from bot.routers.rules.pacing import leave_pacing
 from bot.routers.rules.queries import Loaded
 from bot.routers.rules.screens import gone, refresh_card, refuse, show_card, show_list, show_screen
 from bot.routers.rules.testing import leave_test
 from bot.routers.ui import edit_or_send
 from bot.routers.wizard import SECTIONS, start_edit
+from bot.routers.wizard.account import account_configured
+from bot.runtime.i18n import _
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -40,6 +45,9 @@ async def open_card(
 ) -> None:
     await leave_test(state)
     await leave_delay(state)
+    await leave_pacing(state)
+    await leave_backfill(state)
+    await leave_digest(state)
     await show_card(query, loaded, callback_data.page)
 
 
@@ -53,20 +61,35 @@ def _pause_or_resume(
 ) -> tuple[str, Awaitable[object] | None]:
     active = action is RuleAction.RESUME
     if rule.active == active:
-        return ("Already active." if active else "Already paused."), None
-    return ("Resumed." if active else "Paused."), rules.set_active(rule.id, active)
+        return (_("Already active.") if active else _("Already paused.")), None
+    return (_("Resumed.") if active else _("Paused.")), rules.set_active(rule.id, active)
 
 
 def _review(
     rules: RulesService, rule: RuleView, action: RuleAction
 ) -> tuple[str, Awaitable[object] | None]:
     review = action is RuleAction.REVIEW_ON
-    notice = "Review is on: you approve each post." if review else "Review is off."
+    notice = _("Review is on: you approve each post.") if review else _("Review is off.")
     return notice, rules.update(rule.id, {"review": review}) if rule.review != review else None
+
+
+def _sync_deletions(
+    rules: RulesService, rule: RuleView, action: RuleAction
+) -> tuple[str, Awaitable[object] | None]:
+    sync = action is RuleAction.SYNC_ON
+    notice = (
+        _("Deletion sync is on: a post deleted in the source is deleted here too.")
+        if sync
+        else _("Deletion sync is off: copies stay when the source deletes a post.")
+    )
+    changed = rule.sync_deletions != sync
+    return notice, rules.update(rule.id, {"sync_deletions": sync}) if changed else None
 
 
 # A switch of the card: what its button says once pressed, and the change it makes (if any).
 SWITCHES = {
+    RuleAction.SYNC_ON: _sync_deletions,
+    RuleAction.SYNC_OFF: _sync_deletions,
     RuleAction.PAUSE: _pause_or_resume,
     RuleAction.RESUME: _pause_or_resume,
     RuleAction.REVIEW_ON: _review,
@@ -99,12 +122,14 @@ async def edit_section(
     state: FSMContext,
     callback_answer: CallbackAnswer,
     loaded: Loaded,
+    services: Services | None = None,
 ) -> None:
     if callback_data.section not in SECTIONS:
-        callback_answer.text = texts.OUTDATED
+        callback_answer.text = str(texts.OUTDATED)
         return
     await leave_test(state)
-    await start_edit(query, state, loaded.rule, callback_data.section)
+    account = account_configured(services)
+    await start_edit(query, state, loaded.rule, callback_data.section, account)
 
 
 async def _listed_models(services: Services, answer: CallbackAnswer) -> tuple[str, ...] | None:
@@ -150,7 +175,7 @@ async def choose_model(
             return
         model = find_model(models, callback_data.key)
         if model is None:
-            callback_answer.text, callback_answer.show_alert = texts.UNKNOWN_MODEL, True
+            callback_answer.text, callback_answer.show_alert = str(texts.UNKNOWN_MODEL), True
             return
     if model != loaded.rule.ai_model:
         try:
@@ -174,5 +199,6 @@ async def delete_rule(
     except RuleError:  # deleted by someone else in the meantime
         await gone(query, rules, callback_data.page, callback_answer)
         return
-    callback_answer.text = texts.clip(f"Rule “{loaded.rule.name}” deleted.", 200)
+    deleted = _("Rule “{name}” deleted.").format(name=loaded.rule.name)
+    callback_answer.text = texts.clip(deleted, 200)
     await show_list(query, rules, callback_data.page, callback_answer)

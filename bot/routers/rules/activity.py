@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.runtime.i18n import _, __, ngettext
+
 HOURS = 24
 BARS = "▁▂▃▄▅▆▇█"
 IDLE_HOUR = " "  # an hour with nothing sent: blank, so that one post still shows as ▁
@@ -23,6 +25,17 @@ REASON_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cannot be forwarded", ("cannot be ", "service message:")),
     ("AI unavailable", ("AI unavailable:",)),
 )
+
+
+# Translators: kinds of reasons a post was skipped, in "3 skipped (filter 2, duplicate 1)".
+KIND_NAMES = {
+    "AI said no": __("AI said no"),
+    "filter": __("filter"),
+    "duplicate": __("duplicate"),
+    "cannot be forwarded": __("cannot be forwarded"),
+    "AI unavailable": __("AI unavailable"),
+    OTHER: __("other"),
+}
 
 
 def reason_kind(reason: str) -> str:
@@ -59,27 +72,31 @@ def ago(seconds: float) -> str:
     """A time in the past as a person says it: "just now", "3 min ago", "5 h ago"."""
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"{minutes} min ago"
-    return f"{minutes // 60} h ago"
+        return _("{minutes} min ago").format(minutes=minutes)
+    return _("{hours} h ago").format(hours=minutes // 60)
 
 
 def figures_line(figures: DestFigures) -> str:
     """The destination's figures on one line (plain text: nothing in it comes from a user)."""
     if figures == DestFigures():
-        return "nothing in 24 h"
-    parts = [f"{figures.sent_24h} sent"]
+        return _("nothing in 24 h")
+    sent = figures.sent_24h
+    parts = [ngettext("{count} sent", "{count} sent", sent).format(count=sent)]
     if figures.waiting:
-        parts.append(f"{figures.waiting} waiting")
+        waiting = figures.waiting
+        parts.append(ngettext("{count} waiting", "{count} waiting", waiting).format(count=waiting))
     if figures.skipped_24h:
-        total = sum(n for _, n in figures.skipped_24h)
-        kinds = ", ".join(f"{kind} {n}" for kind, n in figures.skipped_24h)
-        parts.append(f"{total} skipped ({kinds})")
+        total = sum(n for _kind, n in figures.skipped_24h)
+        kinds = ", ".join(f"{KIND_NAMES.get(kind, kind)} {n}" for kind, n in figures.skipped_24h)
+        skipped = ngettext("{count} skipped ({kinds})", "{count} skipped ({kinds})", total)
+        parts.append(skipped.format(count=total, kinds=kinds))
     if figures.dead_24h:
-        parts.append(f"{figures.dead_24h} dead")
+        dead = figures.dead_24h
+        parts.append(ngettext("{count} dead", "{count} dead", dead).format(count=dead))
     if figures.last_sent_ago is not None:
-        parts.append(f"last {ago(figures.last_sent_ago)}")
+        parts.append(_("last {when}").format(when=ago(figures.last_sent_ago)))
     return " · ".join(parts)
 
 
@@ -88,5 +105,5 @@ def destination_lines(figures: DestFigures) -> list[str]:
     lines = [f"  {figures_line(figures)}"]
     line = sparkline(figures.per_hour)
     if line:
-        lines.append(f"  <code>{line}</code> 24 h")
+        lines.append("  " + _("<code>{hours}</code> 24 h").format(hours=line))
     return lines

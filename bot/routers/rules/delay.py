@@ -24,10 +24,12 @@ from bot.routers.rules.keyboards import RuleCb, RuleDelayCb
 from bot.routers.rules.queries import Loaded, delivery_counts, load
 from bot.routers.rules.screens import refresh_card, refuse
 from bot.routers.ui import edit_or_send
+from bot.runtime.i18n import _, lazy_text
 
-HINT = (
-    f"Send a whole number of minutes from 0 to {MAX_DELAY_MINUTES} (0: no delay), "
-    "or press a button."
+HINT = lazy_text(
+    lambda: _(
+        "Send a whole number of minutes from 0 to {max} (0: no delay), or press a button."
+    ).format(max=MAX_DELAY_MINUTES)
 )
 
 
@@ -37,10 +39,14 @@ class RuleDelay(StatesGroup):
 
 def screen_text(rule: RuleView) -> str:
     return (
-        f"<b>{texts.esc(rule.name)}</b> · rule #{rule.id}\n"
-        f"Delay: {texts.delay_label(rule.delay_minutes)}\n\n"
-        "Posts go out this long after the source posted them; an edit made meanwhile is sent "
-        f"in their place. Choose one, or send a number of minutes (up to {MAX_DELAY_MINUTES})."
+        _("<b>{name}</b> · rule #{id}").format(name=texts.esc(rule.name), id=rule.id)
+        + "\n"
+        + _("Delay: {delay}").format(delay=texts.delay_label(rule.delay_minutes))
+        + "\n\n"
+        + _(
+            "Posts go out this long after the source posted them; an edit made meanwhile is "
+            "sent in their place. Choose one, or send a number of minutes (up to {max})."
+        ).format(max=MAX_DELAY_MINUTES)
     )
 
 
@@ -84,14 +90,16 @@ async def choose_delay(
             await refuse(query, error, callback_answer)
             return
     await leave_delay(state)
-    callback_answer.text = f"Delay: {texts.delay_label(callback_data.minutes)}."
+    callback_answer.text = _("Delay: {delay}.").format(
+        delay=texts.delay_label(callback_data.minutes)
+    )
     await refresh_card(query, rules, loaded.rule.id, callback_data.page, callback_answer)
 
 
 async def delay_typed(message: Message, state: FSMContext, rules: RulesService) -> None:
     minutes = parse_minutes(message.text or "")
     if minutes is None:
-        await message.answer(HINT)
+        await message.answer(str(HINT))
         return
     data: dict[str, Any] = await state.get_data()
     await state.clear()
@@ -103,7 +111,7 @@ async def delay_typed(message: Message, state: FSMContext, rules: RulesService) 
         return
     loaded = await load(rule_id)
     if loaded is None:
-        await message.answer(texts.NOT_FOUND)
+        await message.answer(str(texts.NOT_FOUND))
         return
     card = render_card(
         loaded.rule, paused_reason=loaded.paused_reason, counts=await delivery_counts(rule_id)
@@ -112,4 +120,4 @@ async def delay_typed(message: Message, state: FSMContext, rules: RulesService) 
 
 
 async def delay_not_text(message: Message) -> None:
-    await message.answer(HINT)
+    await message.answer(str(HINT))

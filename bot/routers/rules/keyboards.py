@@ -9,7 +9,10 @@ Callback data (all well under Telegram's 64 bytes):
 * ``rlm:<rule_id>:<key>:<page>``: give a rule the AI model whose ``listing.model_key`` is ``key``
   ("" for the default);
 * ``rld:<rule_id>:<minutes>:<page>``: give a rule this delay (0: none);
-* ``rln``: the "New rule" button.
+* ``rlg:<rule_id>:<every>:<page>``: a rule's digest every N hours (0: off, -1: daily, asks when);
+* ``rln``: the "New rule" button;
+* ``rbs:…``, ``rbn:…``: the backfill screens (``routers/rules/backfill.py``);
+* ``rqp:…``: quiet hours and pacing of the destinations (``routers/rules/pacing.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forwarding.digest.plans import PLANS
 from bot.forwarding.rules.index import RuleView
 from bot.forwarding.steps.ai.listing import model_key
 from bot.forwarding.steps.catalogue import uses_ai
+from bot.routers.rules.digest_texts import plan_label
 from bot.routers.rules.texts import delay_label
 from bot.routers.wizard import SECTIONS
+from bot.runtime.i18n import _, __
 
 MAX_BUTTON_NAME = 40
 
@@ -47,6 +53,11 @@ class RuleAction(str, Enum):
     DELETE = "d"
     DELETE_YES = "dy"
     DELAY = "dl"
+    SYNC_ON = "s1"  # deletion sync (sources read through the user account)
+    SYNC_OFF = "s0"
+    BACKFILL = "bf"
+    PACING = "qp"
+    DIGEST = "dg"
 
 
 class RuleCb(CallbackData, prefix="rlc"):
@@ -77,22 +88,32 @@ class RuleDelayCb(CallbackData, prefix="rld"):
     page: int = 0
 
 
-PREFIXES = ("rlp", "rlc", "rls", "rlm", "rln", "rld")
+class RuleDigestCb(CallbackData, prefix="rlg"):
+    """The digest screen's choice (``routers/rules/digest.py``): every N hours, off, or daily."""
+
+    rule_id: int
+    every: int  # hours; 0: off; DAILY: ask for a time of day
+    page: int = 0
+
+
+# rb*: the backfill screens (routers/rules/backfill.py)
+PREFIXES = ("rlp", "rlc", "rls", "rlm", "rln", "rld", "rbs", "rbn", "rqp", "rlg")
 
 SECTION_LABELS = {
-    "name": "Name",
-    "sources": "Sources",
-    "destinations": "Destinations",
-    "mode": "Mode",
-    "filters": "Filters",
-    "steps": "Transform steps",
-    "edits": "Edits",
-    "ai_failure": "If the AI fails",
+    "name": __("Name"),
+    "sources": __("Sources"),
+    "destinations": __("Destinations"),
+    "mode": __("Mode"),
+    "filters": __("Filters"),
+    "steps": __("Transform steps"),
+    "edits": __("Edits"),
+    "ai_failure": __("If the AI fails"),
 }
 
 
 def section_label(section: str) -> str:
-    return SECTION_LABELS.get(section) or section.replace("_", " ").capitalize()
+    label = SECTION_LABELS.get(section)
+    return str(label) if label is not None else section.replace("_", " ").capitalize()
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -120,12 +141,12 @@ def rules_list(
         builder.row(_on_rule(rule_button_text(rule), RuleAction.OPEN, rule.id, page))
     nav = []
     if has_previous:
-        nav.append(_button("◀ Previous", RulesPage(page=page - 1)))
+        nav.append(_button(_("◀ Previous"), RulesPage(page=page - 1)))
     if has_next:
-        nav.append(_button("Next ▶", RulesPage(page=page + 1)))
+        nav.append(_button(_("Next ▶"), RulesPage(page=page + 1)))
     if nav:
         builder.row(*nav)
-    builder.row(_button("➕ New rule", NewRuleCb()))
+    builder.row(_button(_("➕ New rule"), NewRuleCb()))
     return builder.as_markup()
 
 
@@ -133,26 +154,42 @@ def rule_card(rule: RuleView, page: int = 0) -> InlineKeyboardMarkup:
     def act(text: str, action: RuleAction) -> InlineKeyboardButton:
         return _on_rule(text, action, rule.id, page)
 
-    pause = act("⏸ Pause", RuleAction.PAUSE) if rule.active else act("▶ Resume", RuleAction.RESUME)
+    pause = (
+        act(_("⏸ Pause"), RuleAction.PAUSE)
+        if rule.active
+        else act(_("▶ Resume"), RuleAction.RESUME)
+    )
     review = (
-        act("👁 Review: on", RuleAction.REVIEW_OFF)
+        act(_("👁 Review: on"), RuleAction.REVIEW_OFF)
         if rule.review
-        else act("👁 Review: off", RuleAction.REVIEW_ON)
+        else act(_("👁 Review: off"), RuleAction.REVIEW_ON)
     )
     builder = InlineKeyboardBuilder()
     builder.row(pause, review)
-    builder.row(act("🧪 Test", RuleAction.TEST), act("✏️ Edit", RuleAction.EDIT))
-    builder.row(act(f"⏱ Delay: {delay_label(rule.delay_minutes)}", RuleAction.DELAY))
+    builder.row(act(_("🧪 Test"), RuleAction.TEST), act(_("✏️ Edit"), RuleAction.EDIT))
+    builder.row(
+        act(_("⏱ Delay: {delay}").format(delay=delay_label(rule.delay_minutes)), RuleAction.DELAY),
+        act(_("📜 Backfill"), RuleAction.BACKFILL),
+    )
+    builder.row(act(_("🌙 Quiet hours & pacing"), RuleAction.PACING))
+    plan = plan_label(PLANS.get(rule.id))
+    builder.row(act(_("🗞 Digest: {plan}").format(plan=plan), RuleAction.DIGEST))
+    if rule.sync_deletions or any(source.via == "account" for source in rule.sources):
+        builder.row(
+            act(_("🗑 Sync deletions: on"), RuleAction.SYNC_OFF)
+            if rule.sync_deletions
+            else act(_("🗑 Sync deletions: off"), RuleAction.SYNC_ON)
+        )
     if uses_ai(rule.steps):
-        builder.row(act("🤖 Model", RuleAction.MODEL), act("🗑 Delete", RuleAction.DELETE))
+        builder.row(act(_("🤖 Model"), RuleAction.MODEL), act(_("🗑 Delete"), RuleAction.DELETE))
     else:
-        builder.row(act("🗑 Delete", RuleAction.DELETE))
-    builder.row(_button("« Back to list", RulesPage(page=page)))
+        builder.row(act(_("🗑 Delete"), RuleAction.DELETE))
+    builder.row(_button(_("« Back to list"), RulesPage(page=page)))
     return builder.as_markup()
 
 
 def _back_to_rule(rule_id: int, page: int) -> InlineKeyboardButton:
-    return _on_rule("« Back to rule", RuleAction.OPEN, rule_id, page)
+    return _on_rule(_("« Back to rule"), RuleAction.OPEN, rule_id, page)
 
 
 def _rows(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
@@ -181,7 +218,7 @@ def model_choices(
         key = model_key(model) if model is not None else ""
         return [_button(mark + text, RuleModelCb(rule_id=rule.id, key=key, page=page))]
 
-    rows = [choice(f"Default ({default_model})", None)]
+    rows = [choice(_("Default ({model})").format(model=default_model), None)]
     rows += [choice(model, model) for model in models]
     return _rows(*rows, [_back_to_rule(rule.id, page)])
 
@@ -189,22 +226,25 @@ def model_choices(
 def delete_confirmation(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return _rows(
         [
-            _on_rule("🗑 Yes, delete", RuleAction.DELETE_YES, rule_id, page),
-            _on_rule("No, keep it", RuleAction.OPEN, rule_id, page),
+            _on_rule(_("🗑 Yes, delete"), RuleAction.DELETE_YES, rule_id, page),
+            _on_rule(_("No, keep it"), RuleAction.OPEN, rule_id, page),
         ]
     )
 
 
 def sample_prompt(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return _rows(
-        [_on_rule("📥 Use the last post", RuleAction.LAST_POST, rule_id, page)],
+        [_on_rule(_("📥 Use the last post"), RuleAction.LAST_POST, rule_id, page)],
         [_back_to_rule(rule_id, page)],
     )
 
 
 def sample_result(rule_id: int, page: int = 0) -> InlineKeyboardMarkup:
     return _rows(
-        [_on_rule("🧪 Test again", RuleAction.TEST, rule_id, page), _back_to_rule(rule_id, page)]
+        [
+            _on_rule(_("🧪 Test again"), RuleAction.TEST, rule_id, page),
+            _back_to_rule(rule_id, page),
+        ]
     )
 
 

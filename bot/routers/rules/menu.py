@@ -16,7 +16,7 @@ from bot.routers.rules.testing import leave_test
 
 async def rules_command(message: Message, state: FSMContext, rules: RulesService) -> None:
     await leave_test(state)
-    text, markup, _ = await list_screen(rules, 0)
+    text, markup, _page = await list_screen(rules, 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -31,14 +31,14 @@ async def to_list(
     never was), with a word about that."""
     await leave_test(state)
     if not isinstance(callback_data, RulesPage):
-        callback_answer.text = texts.NOT_FOUND
+        callback_answer.text = str(texts.NOT_FOUND)
     await show_list(query, rules, callback_data.page, callback_answer)
 
 
 async def new_rule(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-    callback_answer.text, callback_answer.show_alert = texts.NEW_RULE_HINT, True
+    callback_answer.text, callback_answer.show_alert = str(texts.NEW_RULE_HINT), True
 
 
 async def outdated(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     """A button of this menu whose data no longer parses (an older version, or forged)."""
-    callback_answer.text = texts.OUTDATED
+    callback_answer.text = str(texts.OUTDATED)

@@ -17,6 +17,7 @@ from bot.forwarding.rules.index import RuleView
 from bot.forwarding.steps.ai.usage import rule_spent
 from bot.routers.rules.activity import HOURS, REASON_KINDS, DestFigures, reason_kind
 from bot.routers.rules.card import Counts
+from bot.runtime.i18n import _
 from models import Delivery, Rule
 from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
 
@@ -83,15 +84,15 @@ async def skipped_counts(rule_id: int, since: float) -> tuple[tuple[str, int], .
     if len(posts) <= SKIP_REASONS_SHOWN:
         return tuple(posts.most_common())
     shown = posts.most_common(SKIP_REASONS_SHOWN - 1)
-    rest = sum(posts.values()) - sum(number for _, number in shown)
-    return (*shown, ("other reasons", rest))  # the total stays the total
+    rest = sum(posts.values()) - sum(number for _reason, number in shown)
+    return (*shown, (_("other reasons"), rest))  # the total stays the total
 
 
 def _reason_shown(reason: str | None) -> str:
     """One line per kind of reason: "near-duplicate of <chat>/<message>" names its original,
     which would make every such post a reason of its own."""
     if not reason:
-        return "no reason recorded"
+        return _("no reason recorded")
     return reason.split(" of ", 1)[0] if reason.startswith("near-duplicate of ") else reason
 
 

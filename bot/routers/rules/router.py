@@ -10,23 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.types import CallbackQuery
 
-from bot.routers.rules import actions, delay, menu, testing
+from bot.routers.rules import actions, backfill, delay, digest, menu, pacing, testing
+from bot.routers.rules.backfill import BackfillCountCb, BackfillSourceCb, RuleBackfill
 from bot.routers.rules.delay import RuleDelay
+from bot.routers.rules.digest import RuleDigest
 from bot.routers.rules.keyboards import (
     PREFIXES,
     NewRuleCb,
     RuleAction,
     RuleCb,
     RuleDelayCb,
+    RuleDigestCb,
     RuleModelCb,
     RuleSection,
     RulesPage,
 )
+from bot.routers.rules.pacing import PacingCb, RulePacing
 from bot.routers.rules.queries import load
 from bot.routers.rules.testing import RuleTest
+from bot.userbot.backfill_progress import BackfillCancelCb
 
 
 class ExistingRule(Filter):
@@ -36,7 +41,14 @@ class ExistingRule(Filter):
     async def __call__(
         self,
         query: CallbackQuery,
-        callback_data: RuleCb | RuleSection | RuleModelCb | RuleDelayCb,
+        callback_data: RuleCb
+        | RuleSection
+        | RuleModelCb
+        | RuleDelayCb
+        | BackfillSourceCb
+        | BackfillCountCb
+        | PacingCb
+        | RuleDigestCb,
     ) -> bool | dict[str, Any]:
         loaded = await load(callback_data.rule_id)
         return {"loaded": loaded} if loaded is not None else False
@@ -72,9 +84,32 @@ def make_router() -> Router:
     button(delay.choose_delay, RuleDelayCb.filter(), ExistingRule())
     router.message.register(delay.delay_typed, RuleDelay.minutes, F.text & ~F.text.startswith("/"))
     router.message.register(delay.delay_not_text, RuleDelay.minutes, ~F.text)
+    button(backfill.backfill_start, *_on_rule(RuleAction.BACKFILL))
+    button(backfill.choose_source, BackfillSourceCb.filter(), ExistingRule())
+    button(backfill.choose_count, BackfillCountCb.filter(), ExistingRule())
+    button(backfill.cancel, BackfillCancelCb.filter())
+    router.message.register(
+        backfill.amount_typed, RuleBackfill.amount, F.text & ~F.text.startswith("/")
+    )
+    router.message.register(backfill.amount_not_text, RuleBackfill.amount, ~F.text)
+    button(pacing.pacing_start, *_on_rule(RuleAction.PACING))
+    button(pacing.pressed, PacingCb.filter(), ExistingRule())
+    typing_pacing = (RulePacing.window, RulePacing.interval, RulePacing.timezone)
+    router.message.register(
+        pacing.typed, StateFilter(*typing_pacing), F.text & ~F.text.startswith("/")
+    )
+    router.message.register(pacing.not_text, StateFilter(*typing_pacing), ~F.text)
+    button(digest.digest_screen, *_on_rule(RuleAction.DIGEST))
+    button(digest.choose_digest, RuleDigestCb.filter(), ExistingRule())
+    router.message.register(digest.daily_typed, RuleDigest.daily, F.text & ~F.text.startswith("/"))
+    router.message.register(digest.daily_not_text, RuleDigest.daily, ~F.text)
     button(menu.to_list, RuleSection.filter())  # a rule that is gone: see ExistingRule
     button(menu.to_list, RuleModelCb.filter())
     button(menu.to_list, RuleDelayCb.filter())
+    button(menu.to_list, BackfillSourceCb.filter())
+    button(menu.to_list, BackfillCountCb.filter())
+    button(menu.to_list, PacingCb.filter())
+    button(menu.to_list, RuleDigestCb.filter())
     button(menu.to_list, RuleCb.filter())
     button(menu.outdated, F.data.regexp(rf"^({'|'.join(PREFIXES)})(:|$)"))
     return router

@@ -9,33 +9,34 @@ from bot.forwarding.rules.index import RuleView
 from bot.forwarding.steps.pipeline import Preview
 from bot.routers.rules.card import MAX_LINE
 from bot.routers.rules.texts import MAX_TEXT, esc, fit
+from bot.runtime.i18n import _, __
 
 _REASONS = {
-    "forwarded": "it is a forward and the rule takes only original posts",
-    "not_forwarded": "it is not a forward and the rule takes only forwarded posts",
-    "sender_not_allowed": "its author is not among the allowed users",
-    "sender_excluded": "its author is excluded",
-    "too_short": "it is too short",
-    "too_long": "it is too long",
-    "no_include_keyword": "it contains none of the required keywords",
-    "no_include_regex": "it matches none of the required patterns",
+    "forwarded": __("it is a forward and the rule takes only original posts"),
+    "not_forwarded": __("it is not a forward and the rule takes only forwarded posts"),
+    "sender_not_allowed": __("its author is not among the allowed users"),
+    "sender_excluded": __("its author is excluded"),
+    "too_short": __("it is too short"),
+    "too_long": __("it is too long"),
+    "no_include_keyword": __("it contains none of the required keywords"),
+    "no_include_regex": __("it matches none of the required patterns"),
 }
 _REASON_PREFIXES = {
-    "exclude_keyword": "it contains the excluded keyword “{}”",
-    "exclude_regex": "it matches the excluded pattern {}",
-    "media_type": "its kind ({}) is not allowed",
-    "regex_timeout": "the pattern {} took too long",
-    "regex_invalid": "the pattern {} is invalid",
+    "exclude_keyword": __("it contains the excluded keyword “{detail}”"),
+    "exclude_regex": __("it matches the excluded pattern {detail}"),
+    "media_type": __("its kind ({detail}) is not allowed"),
+    "regex_timeout": __("the pattern {detail} took too long"),
+    "regex_invalid": __("the pattern {detail} is invalid"),
 }
 
 
 def explain_reason(reason: str) -> str:
     """A filter verdict's snake_case reason in words (plain text, not escaped)."""
     if reason in _REASONS:
-        return _REASONS[reason]
-    prefix, _, detail = reason.partition(":")
+        return str(_REASONS[reason])
+    prefix, _colon, detail = reason.partition(":")
     template = _REASON_PREFIXES.get(prefix)
-    return template.format(detail) if template and detail else reason.replace("_", " ")
+    return str(template).format(detail=detail) if template and detail else reason.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +67,24 @@ def outcome_of_preview(preview: Preview) -> SampleResult:
 
 def render_test_result(rule: RuleView, outcome: SampleResult, limit: int = MAX_TEXT) -> str:
     """The result of a test, the result post last and shortened to fit ``limit``."""
-    head = [f"🧪 Test of <b>{esc(rule.name)}</b>"]
+    head = [_("🧪 Test of <b>{name}</b>").format(name=esc(rule.name))]
     if outcome.error:
         head.append(f"⚠️ {esc(clip(outcome.error, 1000))}")
     elif outcome.filtered_by:
-        head.append(f"🚫 Filtered out: {esc(clip(outcome.filtered_by, MAX_LINE))}")
+        reason = esc(clip(outcome.filtered_by, MAX_LINE))
+        head.append(_("🚫 Filtered out: {reason}").format(reason=reason))
     else:
-        head.append("✅ Passes the filters.")
+        head.append(_("✅ Passes the filters."))
     if outcome.effects:
-        head += ["", "<b>Steps</b>"]
+        head += ["", _("<b>Steps</b>")]
         head += [
             f"{n}. {esc(clip(what, 100))} → {esc(clip(result, 200))}"
             for n, (what, result) in enumerate(outcome.effects, 1)
         ]
     text = fit(head, limit)
-    body = _result_body(outcome, limit - utf16_len(text) - utf16_len("\n\n<b>Result</b>\n"))
-    return f"{text}\n\n<b>Result</b>\n{body}" if body else text
+    title = _("<b>Result</b>")
+    body = _result_body(outcome, limit - utf16_len(text) - utf16_len(f"\n\n{title}\n"))
+    return f"{text}\n\n{title}\n{body}" if body else text
 
 
 def _result_body(outcome: SampleResult, room: int) -> str:
@@ -94,7 +97,7 @@ def _result_body(outcome: SampleResult, room: int) -> str:
     elif outcome.text and outcome.text.strip():
         plain = outcome.text
     else:
-        return "<i>(empty)</i>"
+        return _("<i>(empty)</i>")
     # Escaping can only lengthen the text: shrink until the escaped form fits.
     size = room
     while True:

@@ -16,6 +16,7 @@ from bot.routers.rules.card import render_card
 from bot.routers.rules.keyboards import RuleAction, RuleCb
 from bot.routers.rules.queries import Loaded, delivery_counts, load
 from bot.routers.ui import edit_or_send
+from bot.runtime.i18n import _
 
 # The card's screens that show the rule and wait for the next button: text and keyboard.
 SCREENS: dict[
@@ -41,7 +42,7 @@ async def show_list(
 ) -> None:
     text, markup, shown = await list_screen(rules, page)
     if shown != page and answer.text is None:
-        answer.text = "That page no longer exists: here is the nearest one."
+        answer.text = _("That page no longer exists: here is the nearest one.")
     await edit_or_send(query, text, markup)
 
 
@@ -49,7 +50,7 @@ async def gone(
     query: CallbackQuery, rules: RulesService, page: int, answer: CallbackAnswer
 ) -> None:
     """A button of a rule that does not exist: say so and show the list as it is now."""
-    answer.text = texts.NOT_FOUND
+    answer.text = str(texts.NOT_FOUND)
     await show_list(query, rules, page, answer)
 
 
@@ -84,6 +85,6 @@ async def refuse(query: CallbackQuery, error: RuleError, answer: CallbackAnswer)
     if len(words) <= 200:
         answer.text, answer.show_alert = words, True
         return
-    answer.text = "Not saved."
+    answer.text = _("Not saved.")
     if query.bot is not None:
         await query.bot.send_message(query.from_user.id, texts.error_text(error))

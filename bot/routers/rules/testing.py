@@ -57,7 +57,7 @@ async def test_last_post(
     rule = loaded.rule
     text = await last_post_text(rule.id)
     if text is None:
-        callback_answer.text, callback_answer.show_alert = texts.NO_LAST_POST, True
+        callback_answer.text, callback_answer.show_alert = str(texts.NO_LAST_POST), True
         return
     await leave_test(state)
     outcome = await run_test(rule, texts.esc(text), services)
@@ -73,7 +73,7 @@ async def test_sample(
     await state.clear()
     loaded = await load(int(data.get("rule_id", 0)))
     if loaded is None:
-        await message.answer(texts.NOT_FOUND)
+        await message.answer(str(texts.NOT_FOUND))
         return
     outcome = await run_test(loaded.rule, message.html_text, services)
     await message.answer(
@@ -83,4 +83,4 @@ async def test_sample(
 
 
 async def test_sample_not_text(message: Message) -> None:
-    await message.answer(texts.TEST_HINT)
+    await message.answer(str(texts.TEST_HINT))

@@ -16,21 +16,23 @@ from aiogram.utils.text_decorations import html_decoration
 
 from bot.forwarding.html import clip, utf16_len
 from bot.forwarding.rules.index import RuleView
+from bot.runtime.i18n import _, __
 
 MAX_TEXT = 4096  # Telegram's limit for a message text (UTF-16 code units after parsing)
 PER_PAGE = 8
 
-NOT_FOUND = "That rule no longer exists."
-NO_LAST_POST = "No post has reached this rule yet: send a sample text instead."
-OUTDATED = "This button is out of date. Send /rules again."
-EMPTY_LIST = (
+# Lazy: str() them where a str is needed (a callback answer, a message text).
+NOT_FOUND = __("That rule no longer exists.")
+NO_LAST_POST = __("No post has reached this rule yet: send a sample text instead.")
+OUTDATED = __("This button is out of date. Send /rules again.")
+EMPTY_LIST = __(
     "<b>Your rules</b>\n\n"
     "You have no rules yet. A rule forwards the posts of source chats to destination chats, "
     "with filters and transforms on the way.\n\n"
     "Send /newrule to create one."
 )
-NEW_RULE_HINT = "Send /newrule to create a rule."
-TEST_HINT = "Send the post as text (a photo with a caption works too), or /cancel."
+NEW_RULE_HINT = __("Send /newrule to create a rule.")
+TEST_HINT = __("Send the post as text (a photo with a caption works too), or /cancel.")
 
 T = TypeVar("T")
 
@@ -86,22 +88,26 @@ def paginate(items: Sequence[T], page: int, per_page: int = PER_PAGE) -> Page:
 
 def list_text(page: Page) -> str:
     if not page.total:
-        return EMPTY_LIST
-    title = f"<b>Your rules</b> ({page.total})"
+        return str(EMPTY_LIST)
+    title = _("<b>Your rules</b> ({count})").format(count=page.total)
     if page.pages > 1:
-        title += f" · page {page.number + 1}/{page.pages}"
-    return f"{title}\n▶ active · ⏸ paused. Choose a rule to open its card."
+        title += " · " + _("page {page}/{pages}").format(page=page.number + 1, pages=page.pages)
+    return title + "\n" + _("▶ active · ⏸ paused. Choose a rule to open its card.")
 
 
 # -- the card's other screens -----------------------------------------------------------------
 
 
 def delete_question(rule: RuleView) -> str:
-    return f"Delete rule “{esc(rule.name)}”? Its pending deliveries are dropped."
+    return _("Delete rule “{name}”? Its pending deliveries are dropped.").format(
+        name=esc(rule.name)
+    )
 
 
 def edit_menu_text(rule: RuleView) -> str:
-    return f"<b>{esc(rule.name)}</b> · rule #{rule.id}\nWhat do you want to change?"
+    return _("<b>{name}</b> · rule #{id}\nWhat do you want to change?").format(
+        name=esc(rule.name), id=rule.id
+    )
 
 
 def error_text(error: Exception) -> str:
@@ -109,36 +115,46 @@ def error_text(error: Exception) -> str:
 
 
 def sample_prompt(rule: RuleView) -> str:
-    return (
-        f"🧪 Test of <b>{esc(rule.name)}</b>\n\n"
+    return _(
+        "🧪 Test of <b>{name}</b>\n\n"
         "Send me a sample post as text, or use the last post one of its sources sent. "
         "Nothing is forwarded. /cancel to stop."
-    )
+    ).format(name=esc(rule.name))
 
 
 # -- the AI model -------------------------------------------------------------------------------
 
-UNKNOWN_MODEL = "That model is not in Groq's list: nothing changed. Choose one of the list."
+UNKNOWN_MODEL = __("That model is not in Groq's list: nothing changed. Choose one of the list.")
 
 
 def models_unavailable(reason: str) -> str:
-    return clip(f"Groq can't say which models there are now ({reason}). Nothing changed.", 200)
+    return clip(
+        _("Groq can't say which models there are now ({reason}). Nothing changed.").format(
+            reason=reason
+        ),
+        200,
+    )
 
 
 def model_chosen(model: str | None, default_model: str) -> str:
-    return clip(f"AI model: {model or f'the default ({default_model})'}.", 200)
+    if model:
+        return clip(_("AI model: {model}.").format(model=model), 200)
+    return clip(_("AI model: the default ({model}).").format(model=default_model), 200)
 
 
 def model_screen(rule: RuleView, models: Sequence[str], default_model: str) -> str:
     current = (
         f"<code>{esc(rule.ai_model)}</code>"
         if rule.ai_model
-        else f"the default, <code>{esc(default_model)}</code> (GROQ_MODEL)"
+        else _("the default, <code>{model}</code> (GROQ_MODEL)").format(model=esc(default_model))
     )
-    lines = [f"<b>{esc(rule.name)}</b> · rule #{rule.id}", f"AI model: {current}"]
+    lines = [
+        _("<b>{name}</b> · rule #{id}").format(name=esc(rule.name), id=rule.id),
+        _("AI model: {model}").format(model=current),
+    ]
     if rule.ai_model and rule.ai_model not in models:
-        lines.append("⚠️ Groq no longer lists this model.")
-    lines += ["", "Choose the model its AI steps use (the chat models Groq lists):"]
+        lines.append(_("⚠️ Groq no longer lists this model."))
+    lines += ["", _("Choose the model its AI steps use (the chat models Groq lists):")]
     return "\n".join(lines)
 
 
@@ -148,7 +164,7 @@ def model_screen(rule: RuleView, models: Sequence[str], default_model: str) -> s
 def delay_label(minutes: int) -> str:
     """A delay as the card says it: none, 15 min, 3 h, 1 h 30 min."""
     if not minutes:
-        return "none"
+        return _("none")
     hours, rest = divmod(minutes, 60)
-    parts = [f"{hours} h"] if hours else []
-    return " ".join([*parts, f"{rest} min"] if rest else parts)
+    parts = [_("{hours} h").format(hours=hours)] if hours else []
+    return " ".join([*parts, _("{minutes} min").format(minutes=rest)] if rest else parts)

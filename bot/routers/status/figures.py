@@ -20,8 +20,10 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.forwarding.html import clip_escaped
+from bot.forwarding.reasons import reason_text
 from bot.forwarding.steps.ai import usage
 from bot.forwarding.steps.ai.usage import Spent, compact
+from bot.runtime.i18n import _, __
 from models import Delivery, QuarantinedUpdate
 from models.forwarding import DEAD, HELD, IN_FLIGHT, PENDING, REVIEW, SENT, SKIPPED
 
@@ -202,26 +204,36 @@ def _dead_item(services: Services, row: dict[str, Any]) -> DeadItem:
 # -- rendering ----------------------------------------------------------------------------------
 
 
+_DEPTH_LABELS = {
+    PENDING: __("pending {count}"),
+    IN_FLIGHT: __("in flight {count}"),
+    REVIEW: __("review {count}"),
+    HELD: __("held {count}"),
+    DEAD: __("dead {count}"),
+}
+
+
 def _depth_line(depth: dict[str, int]) -> str:
-    labels = {IN_FLIGHT: "in flight"}
-    return " · ".join(f"{labels.get(s, s)} {depth.get(s, 0)}" for s in DEPTH_STATES)
+    return " · ".join(str(_DEPTH_LABELS[s]).format(count=depth.get(s, 0)) for s in DEPTH_STATES)
 
 
 def _ai_line(ai: AiFigures | None) -> str:
     if ai is None:
-        return "AI: not configured"
-    state = "⚠️ down" if ai.down else "up"
-    return (
-        f"AI (Groq): {state} · {ai.calls} calls · {ai.failures} failed · {ai.cache_hits} from cache"
-    )
+        return _("AI: not configured")
+    state = _("⚠️ down") if ai.down else _("up")
+    return _(
+        "AI (Groq): {state} · {calls} calls · {failures} failed · {cache_hits} from cache"
+    ).format(state=state, calls=ai.calls, failures=ai.failures, cache_hits=ai.cache_hits)
 
 
 def _tokens_line(total: Spent, top: tuple[TokenItem, ...]) -> str:
-    line = (
-        f"AI tokens: today {compact(total.today.total)} · this month {compact(total.month.total)}"
+    line = _("AI tokens: today {today} · this month {month}").format(
+        today=compact(total.today.total), month=compact(total.month.total)
     )
     if top:
-        line += "\n   most this month: " + ", ".join(_token_rule(item) for item in top)
+        line += "\n   " + _("most this month: {rules}").format(
+            rules=", ".join(_token_rule(item) for item in top)
+        )
     return line
 
 
@@ -232,41 +244,50 @@ def _token_rule(item: TokenItem) -> str:
     return f"{rule} {compact(item.spent.month.total)}"
 
 
+def _rule(rule_id: int, name: str) -> str:
+    rule = _("rule #{id}").format(id=rule_id)
+    if name:
+        rule += f" {clip_escaped(name, NAME_CAP)}"
+    return rule
+
+
 def _dead_line(item: DeadItem) -> str:
-    rule = f"rule #{item.rule_id}"
-    if item.rule_name:
-        rule += f" {clip_escaped(item.rule_name, NAME_CAP)}"
+    rule = _rule(item.rule_id, item.rule_name)
     dest = f"<code>{item.dest_chat_id}</code>"
     if item.dest_title:
         dest = f"{clip_escaped(item.dest_title, TITLE_CAP)} ({dest})"
-    return f"#{item.id} · {rule} → {dest}\n   {clip_escaped(item.error or 'no reason recorded', ERROR_CAP)}"
+    error = clip_escaped(reason_text(item.error or "no reason recorded"), ERROR_CAP)
+    return f"#{item.id} · {rule} → {dest}\n   {error}"
 
 
 def _skipped_line(item: SkippedItem) -> str:
-    rule = f"rule #{item.rule_id}"
-    if item.rule_name:
-        rule += f" {clip_escaped(item.rule_name, NAME_CAP)}"
-    return f"• {rule}: {clip_escaped(item.reason, ERROR_CAP)} × {item.posts}"
+    rule = _rule(item.rule_id, item.rule_name)
+    return f"• {rule}: {clip_escaped(reason_text(item.reason), ERROR_CAP)} × {item.posts}"
 
 
 def render_status(report: StatusReport) -> str:
     """The /status message, HTML, shorter than Telegram's 4096 characters."""
     me = f"<code>{clip_escaped(report.process, PROCESS_CAP)}</code>"
-    polling = f"this process ({me})" if report.leader else f"another process (this is {me})"
+    polling = (
+        _("this process ({me})") if report.leader else _("another process (this is {me})")
+    ).format(me=me)
     others = report.other_processes
     seen = ", ".join(
         f"<code>{clip_escaped(p, PROCESS_CAP)}</code>" for p in others[:PROCESSES_SHOWN]
     )
     if len(others) > PROCESSES_SHOWN:
-        seen += f" … and {len(others) - PROCESSES_SHOWN} more"
+        seen += _(" … and {count} more").format(count=len(others) - PROCESSES_SHOWN)
     lines = [
-        "<b>Status</b>",
-        f"Polling Telegram: {polling}",
-        f"Workers here: {report.workers} (sent {report.sent_here}, failed "
-        f"{report.failed_here} since start)",
-        f"Other processes delivering in the last hour: {seen or 'none'}",
-        f"Outbox: {_depth_line(report.depth)}",
-        f"Sent in the last hour: {report.sent_last_hour}",
+        _("<b>Status</b>"),
+        _("Polling Telegram: {polling}").format(polling=polling),
+        _("Workers here: {workers} (sent {sent}, failed {failed} since start)").format(
+            workers=report.workers, sent=report.sent_here, failed=report.failed_here
+        ),
+        _("Other processes delivering in the last hour: {processes}").format(
+            processes=seen or _("none")
+        ),
+        _("Outbox: {depth}").format(depth=_depth_line(report.depth)),
+        _("Sent in the last hour: {count}").format(count=report.sent_last_hour),
         _ai_line(report.ai),
         *(
             [_tokens_line(report.ai_tokens, report.ai_top)]
@@ -274,26 +295,30 @@ def render_status(report: StatusReport) -> str:
             else []
         ),
         *(
-            [f"Updates set aside (could not be handled): {report.quarantined}"]
+            [
+                _("Updates set aside (could not be handled): {count}").format(
+                    count=report.quarantined
+                )
+            ]
             if report.quarantined
             else []
         ),
         "",
-        "<b>Last errors</b>",
+        _("<b>Last errors</b>"),
     ]
-    lines += [f"• {clip_escaped(e, ERROR_CAP)}" for e in report.errors] or ["none"]
+    lines += [f"• {clip_escaped(reason_text(e), ERROR_CAP)}" for e in report.errors] or [_("none")]
     if report.skipped:
         lines += [
             "",
-            "<b>Not forwarded in 24 h</b> (service messages, content that can't be copied)",
+            _("<b>Not forwarded in 24 h</b> (service messages, content that can't be copied)"),
         ]
         lines += [_skipped_line(item) for item in report.skipped]
-    lines += ["", f"<b>Dead deliveries</b>: {report.dead_total}"]
+    lines += ["", _("<b>Dead deliveries</b>: {count}").format(count=report.dead_total)]
     if report.dead:
         lines += [_dead_line(item) for item in report.dead]
         if report.dead_total > len(report.dead):
-            lines.append(f"… and {report.dead_total - len(report.dead)} more")
-        lines.append("Retry sends one again; Drop gives it up.")
+            lines.append(_("… and {count} more").format(count=report.dead_total - len(report.dead)))
+        lines.append(_("Retry sends one again; Drop gives it up."))
     text = "\n".join(lines)
     if len(text) > MESSAGE_LIMIT:  # cannot happen with the caps above; never send an error
         text = text[: MESSAGE_LIMIT - 1] + "…"

@@ -13,6 +13,7 @@ from bot.routers.status.figures import gather_status, render_status
 from bot.routers.status.keyboards import StatusAction, StatusCb, status_keyboard
 from bot.routers.ui import edit_or_send
 from bot.runtime.access import Role
+from bot.runtime.i18n import _, __
 from bot.runtime.logging import get_logger
 
 if TYPE_CHECKING:
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 # Strangers are refused by the access middleware; this keeps it so should that ever change.
 log = get_logger(__name__)
 
-NO_LONGER_DEAD = "That delivery is no longer dead."
-OUT_OF_DATE = "That button is out of date."
+NO_LONGER_DEAD = __("That delivery is no longer dead.")
+OUT_OF_DATE = __("That button is out of date.")
 
 
 async def _view(services: Services) -> tuple[str, InlineKeyboardMarkup]:
@@ -48,22 +49,22 @@ async def status_button(
         if await services.outbox.retry_dead(delivery_id):
             services.workers.wake()
             log.info("dead_delivery_retried", delivery_id=delivery_id)
-            callback_answer.text = f"Delivery #{delivery_id} goes out again now."
+            callback_answer.text = _("Delivery #{id} goes out again now.").format(id=delivery_id)
         else:
-            callback_answer.text = NO_LONGER_DEAD
+            callback_answer.text = str(NO_LONGER_DEAD)
     elif action is StatusAction.DROP:
         if await services.outbox.drop_dead(delivery_id):
             log.info("dead_delivery_dropped", delivery_id=delivery_id)
-            callback_answer.text = f"Delivery #{delivery_id} dropped."
+            callback_answer.text = _("Delivery #{id} dropped.").format(id=delivery_id)
         else:
-            callback_answer.text = NO_LONGER_DEAD
+            callback_answer.text = str(NO_LONGER_DEAD)
     else:
-        callback_answer.text = "Refreshed."
+        callback_answer.text = _("Refreshed.")
     await edit_or_send(query, *await _view(services))
 
 
 async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-    callback_answer.text = OUT_OF_DATE
+    callback_answer.text = str(OUT_OF_DATE)
 
 
 def make_router() -> Router:

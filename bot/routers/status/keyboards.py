@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.runtime.i18n import _
+
 
 class StatusAction(str, enum.Enum):
     REFRESH = "r"
@@ -25,11 +27,11 @@ def status_keyboard(dead_ids: Sequence[int]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                text=f"🔁 Retry #{delivery_id}",
+                text=_("🔁 Retry #{id}").format(id=delivery_id),
                 callback_data=StatusCb(action=StatusAction.RETRY, delivery_id=delivery_id).pack(),
             ),
             InlineKeyboardButton(
-                text=f"🗑 Drop #{delivery_id}",
+                text=_("🗑 Drop #{id}").format(id=delivery_id),
                 callback_data=StatusCb(action=StatusAction.DROP, delivery_id=delivery_id).pack(),
             ),
         ]
@@ -38,7 +40,7 @@ def status_keyboard(dead_ids: Sequence[int]) -> InlineKeyboardMarkup:
     rows.append(
         [
             InlineKeyboardButton(
-                text="🔄 Refresh", callback_data=StatusCb(action=StatusAction.REFRESH).pack()
+                text=_("🔄 Refresh"), callback_data=StatusCb(action=StatusAction.REFRESH).pack()
             )
         ]
     )

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers.wizard import confirm, filters, mode, name, sources, start, transform, tryit
+from bot.routers.wizard import (
+    account,
+    confirm,
+    filters,
+    mode,
+    name,
+    sources,
+    start,
+    timing,
+    transform,
+    tryit,
+)
 from bot.routers.wizard.nav import SECTIONS, start_edit
 
 
@@ -15,6 +26,7 @@ def make_router() -> Router:
     router = Router(name=__name__)
     router.include_routers(
         start.make_router(),
+        account.make_router(),
         sources.make_router(),
         mode.make_router(),
         filters.make_router(),
@@ -22,6 +34,7 @@ def make_router() -> Router:
         tryit.make_router(),
         name.make_router(),
         confirm.make_router(),
+        timing.make_router(),
         start.make_stale_router(),
     )
     return router

@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, MessageOriginChannel, MessageOriginChat
 
 from bot.forwarding.rules.spec import ChatRef
+from bot.runtime.i18n import _, __
 
 _LINK = re.compile(
     r"^(?:https?://)?(?:t\.me|telegram\.me)/(?:(c)/(\d+)|([A-Za-z][A-Za-z0-9_]{3,31}))(?:/(\d+))?(?:/(\d+))?/?$"
@@ -17,7 +18,7 @@ _LINK = re.compile(
 _USERNAME = re.compile(r"^@([A-Za-z][A-Za-z0-9_]{3,31})$")
 _ID = re.compile(r"^-?\d{5,20}$")
 
-HOW = (
+HOW = __(
     "Pick the chat with the buttons below, forward me a post from it, or send its "
     "@username, its id or a t.me link."
 )
@@ -38,12 +39,14 @@ async def chat_from_message(bot: Bot, message: Message) -> ChatRef:
         return ChatRef(chat_id=origin.sender_chat.id, title=origin.sender_chat.title or "")
     if origin is not None:
         raise ChatInputError(
-            "That post was forwarded from a person, not a chat. Forward a post from the "
-            "channel or group itself, or pick it with the buttons."
+            _(
+                "That post was forwarded from a person, not a chat. Forward a post from the "
+                "channel or group itself, or pick it with the buttons."
+            )
         )
     text = (message.text or "").strip()
     if not text:
-        raise ChatInputError(HOW)
+        raise ChatInputError(str(HOW))
     return await _chat_from_text(bot, text)
 
 
@@ -58,13 +61,17 @@ async def _chat_from_text(bot: Bot, text: str) -> ChatRef:
     elif _ID.match(text):
         target = int(text)
     else:
-        raise ChatInputError(f"I can't read “{text[:60]}” as a chat. {HOW}")
+        raise ChatInputError(
+            _("I can't read “{text}” as a chat. {how}").format(text=text[:60], how=HOW)
+        )
     try:
         chat = await bot.get_chat(target)
     except TelegramAPIError:
         raise ChatInputError(
-            f"I can't see {text[:60]}. Add me to that chat first (as an administrator for a "
-            "channel), then send it again."
+            _(
+                "I can't see {chat}. Add me to that chat first (as an administrator for a "
+                "channel), then send it again."
+            ).format(chat=text[:60])
         ) from None
     if not chat.is_forum:
         thread = None  # a link to a message, not to a topic

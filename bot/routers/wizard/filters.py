@@ -26,53 +26,73 @@ from bot.routers.wizard.nav import (
     step_router,
     take_typed,
 )
+from bot.routers.wizard.timing import near_label
+from bot.runtime.i18n import _, __
 
 DEDUP_CYCLE = (None, 60, 1440)
 ORIGINS = ("any", "original", "forwarded")
+# Translators: which posts a rule takes, in "↪ Posts: any".
+ORIGIN_NAMES = {"any": __("any"), "original": __("original"), "forwarded": __("forwarded")}
 MEDIA = ("text", "photo", "video", "animation", "document", "audio", "voice", "sticker")
+# Translators: kinds of posts, on the buttons of the media filter.
+MEDIA_NAMES = {
+    "text": __("text"),
+    "photo": __("photo"),
+    "video": __("video"),
+    "animation": __("animation"),
+    "document": __("document"),
+    "audio": __("audio"),
+    "voice": __("voice"),
+    "sticker": __("sticker"),
+}
 # field: (its button, what to type for it)
 FIELDS = {
     "include_keywords": (
-        "➕ Must contain",
-        "Send the words or phrases a post must contain (any of them), separated by commas.",
+        __("➕ Must contain"),
+        __("Send the words or phrases a post must contain (any of them), separated by commas."),
     ),
     "exclude_keywords": (
-        "➖ Skip words",
-        "Send the words or phrases that make me skip a post, separated by commas.",
+        __("➖ Skip words"),
+        __("Send the words or phrases that make me skip a post, separated by commas."),
     ),
     "include_regex": (
-        "🔎 Regex to match",
-        "Send regular expressions a post must match (any of them), one per line.",
+        __("🔎 Regex to match"),
+        __("Send regular expressions a post must match (any of them), one per line."),
     ),
     "exclude_regex": (
-        "🚫 Regex to skip",
-        "Send regular expressions that make me skip a post, one per line.",
+        __("🚫 Regex to skip"),
+        __("Send regular expressions that make me skip a post, one per line."),
     ),
     "length": (
-        "📏 Length",
-        "Send the allowed length in characters as min-max, for example 20-2000, 50- or -500.",
+        __("📏 Length"),
+        __("Send the allowed length in characters as min-max, for example 20-2000, 50- or -500."),
     ),
     "senders": (
-        "👤 Senders",
-        "Send the user ids whose group messages may go (comma separated), or 0 for anyone.",
+        __("👤 Senders"),
+        __("Send the user ids whose group messages may go (comma separated), or 0 for anyone."),
     ),
 }
 
 
 def filters_keyboard(filters: dict[str, Any]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for field, (label, _) in FIELDS.items():
+    for field, (label, _prompt) in FIELDS.items():
         builder.add(button(label, "flt", field))
     builder.adjust(2)
     origin = filters.get("origin", "any")
     dedup = filters.get("dedup_window_minutes")
-    whole = "on" if filters.get("whole_word") else "off"
-    builder.row(button("🖼 Media types", "media", ""), button(f"↪ Posts: {origin}", "origin", ""))
+    whole = _("on") if filters.get("whole_word") else _("off")
+    window = _("{minutes} min").format(minutes=dedup) if dedup else _("off")
     builder.row(
-        button(f"♻ Skip repeats: {f'{dedup} min' if dedup else 'off'}", "dedup", ""),
-        button(f"🔤 Whole words: {whole}", "whole", ""),
+        button(_("🖼 Media types"), "media", ""),
+        button(_("↪ Posts: {origin}").format(origin=ORIGIN_NAMES.get(origin, origin)), "origin"),
     )
-    builder.row(button("🧹 Clear filters", "fclear", ""))
+    builder.row(
+        button(_("♻ Skip repeats: {window}").format(window=window), "dedup", ""),
+        button(_("🔤 Whole words: {state}").format(state=whole), "whole", ""),
+    )
+    builder.row(button(near_label(filters), "nearmenu", ""))
+    builder.row(button(_("🧹 Clear filters"), "fclear", ""))
     builder.row(*nav_row())
     return builder.as_markup()
 
@@ -81,9 +101,9 @@ def media_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for kind in MEDIA:
         mark = "✅" if kind in chosen else "▫️"
-        builder.add(button(f"{mark} {kind}", "mtoggle", kind))
+        builder.add(button(f"{mark} {MEDIA_NAMES[kind]}", "mtoggle", kind))
     builder.adjust(3)
-    builder.row(button("Done", "mdone", ""))
+    builder.row(button(_("Done"), "mdone", ""))
     return builder.as_markup()
 
 
@@ -92,9 +112,11 @@ def filters_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     lines = describe(FilterSpec.from_stored(data["filters"]))
     body = "\n".join(f"  • {escape(line)}" for line in lines)
     text = (
-        "<b>New rule · 4/6 · Filters</b>\n"
-        "Which posts should go? Every post goes unless a filter says no.\n\n"
-        f"{body}"
+        _(
+            "<b>New rule · 4/6 · Filters</b>\n"
+            "Which posts should go? Every post goes unless a filter says no."
+        )
+        + f"\n\n{body}"
     )
     return text, filters_keyboard(data["filters"])
 
@@ -104,7 +126,7 @@ def parse_filter(field: str, text: str) -> dict[str, Any]:
     if field in ("include_keywords", "exclude_keywords"):
         words = [w.strip() for w in text.split(",") if w.strip()]
         if not words:
-            raise ValueError("Send at least one word.")
+            raise ValueError(_("Send at least one word."))
         return {field: words}
     if field in ("include_regex", "exclude_regex"):
         return {field: [line.strip() for line in text.splitlines() if line.strip()]}
@@ -116,7 +138,7 @@ def parse_filter(field: str, text: str) -> dict[str, Any]:
             or not (low.isdigit() or not low)
             or not (high.isdigit() or not high)
         ):
-            raise ValueError("Send the length as min-max, for example 20-2000, 50- or -500.")
+            raise ValueError(_("Send the length as min-max, for example 20-2000, 50- or -500."))
         return {"min_length": int(low) if low else None, "max_length": int(high) if high else None}
     if field == "senders":
         if text.strip() == "0":
@@ -125,9 +147,9 @@ def parse_filter(field: str, text: str) -> dict[str, Any]:
             return {"senders": [int(part) for part in text.replace(" ", "").split(",") if part]}
         except ValueError:
             raise ValueError(
-                "Send numeric user ids separated by commas, or 0 for anyone."
+                _("Send numeric user ids separated by commas, or 0 for anyone.")
             ) from None
-    raise ValueError("That filter is not available.")
+    raise ValueError(_("That filter is not available."))
 
 
 async def _set_filters(state: FSMContext, changes: dict[str, Any]) -> str | None:
@@ -145,11 +167,11 @@ async def _set_filters(state: FSMContext, changes: dict[str, Any]) -> str | None
 
 async def filter_field(press: Press) -> None:
     if press.value not in FIELDS:
-        press.note("Unknown filter.")
+        press.note(_("Unknown filter."))
         return
     await press.state.update_data(field=press.value)
     await press.state.set_state(NewRule.filter_input)
-    await press.message.answer(FIELDS[press.value][1], reply_markup=input_keyboard())
+    await press.message.answer(str(FIELDS[press.value][1]), reply_markup=input_keyboard())
 
 
 async def filter_value(message: Message, state: FSMContext) -> None:
@@ -162,7 +184,7 @@ async def filter_value(message: Message, state: FSMContext) -> None:
 
 
 async def filter_value_not_text(message: Message) -> None:
-    await message.answer("Send the value as text, or press ⬅ Back.")
+    await message.answer(_("Send the value as text, or press ⬅ Back."))
 
 
 async def filter_toggle(press: Press) -> None:
@@ -190,7 +212,8 @@ async def media_menu(press: Press) -> None:
     await press.state.set_state(NewRule.media)
     chosen = (await press.state.get_data())["filters"].get("media_types", [])
     await press.message.edit_text(
-        "Which kinds of posts may go? None ticked means all.", reply_markup=media_keyboard(chosen)
+        _("Which kinds of posts may go? None ticked means all."),
+        reply_markup=media_keyboard(chosen),
     )
 
 

@@ -18,19 +18,22 @@ from bot.routers.wizard.nav import (
     screen,
     step_router,
 )
+from bot.runtime.i18n import _, __
 
-MODE_PROMPT = (
+MODE_PROMPT = __(
     "<b>New rule · 3/6 · How to send</b>\n"
     "📋 <b>Copy</b>: the post looks like your own; transforms and AI steps are possible.\n"
     "↪️ <b>Forward</b>: shows “Forwarded from”; posts go unchanged."
 )
+# Translators: the name of a rule's sending mode, in "Mode: copy ✓".
+MODE_NAMES = {"copy": __("copy"), "forward": __("forward")}
 
 
 def mode_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button("📋 Copy (recommended)", "mode", "copy")],
-            [button("↪️ Forward with “Forwarded from”", "mode", "forward")],
+            [button(_("📋 Copy (recommended)"), "mode", "copy")],
+            [button(_("↪️ Forward with “Forwarded from”"), "mode", "forward")],
             nav_row(next_label=None),
         ]
     )
@@ -38,7 +41,7 @@ def mode_keyboard() -> InlineKeyboardMarkup:
 
 @screen(NewRule.mode)
 def mode_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
-    return MODE_PROMPT, mode_keyboard()
+    return str(MODE_PROMPT), mode_keyboard()
 
 
 async def mode_chosen(press: Press) -> None:
@@ -49,13 +52,15 @@ async def mode_chosen(press: Press) -> None:
     if mode == "forward":
         if data["steps"]:
             changes["steps"] = []
-            notes.append("transform steps removed (forwarded posts go unchanged)")
+            notes.append(_("transform steps removed (forwarded posts go unchanged)"))
         if data["edit_policy"] == "edit":
             changes["edit_policy"] = "repost"
-            notes.append("source edits will be posted again (a bot can't edit a forward)")
+            notes.append(_("source edits will be posted again (a bot can't edit a forward)"))
     await press.state.update_data(changes)
     suffix = f": {'; '.join(notes)}" if notes else ""
-    await press.message.edit_text(f"Mode: <b>{mode}</b> ✓{escape(suffix)}")
+    await press.message.edit_text(
+        _("Mode: <b>{mode}</b> ✓{notes}").format(mode=MODE_NAMES[mode], notes=escape(suffix))
+    )
     await advance(NewRule.mode, press.message, press.state)
 
 

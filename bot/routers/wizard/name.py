@@ -19,6 +19,7 @@ from bot.routers.wizard.nav import (
     screen,
     step_router,
 )
+from bot.runtime.i18n import _
 
 MAX_NAME = 64
 
@@ -34,13 +35,12 @@ def suggested_name(data: dict[str, Any]) -> str:
 @screen(NewRule.name)
 def name_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     suggestion = data.get("name") or suggested_name(data)
-    text = (
-        "<b>Name the rule</b>\nSend a short name (up to 64 characters), or use "
-        f"“{escape(suggestion)}”."
-    )
+    text = _(
+        "<b>Name the rule</b>\nSend a short name (up to {limit} characters), or use “{name}”."
+    ).format(limit=MAX_NAME, name=escape(suggestion))
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(f"Use “{suggestion[:40]}”", "name", "")],
+            [button(_("Use “{name}”").format(name=suggestion[:40]), "name", "")],
             nav_row(next_label=None),
         ]
     )
@@ -57,14 +57,16 @@ async def name_suggested(query: CallbackQuery, state: FSMContext, message: Messa
 async def name_typed(message: Message, state: FSMContext) -> None:
     name = " ".join((message.text or "").split())
     if not name or len(name) > MAX_NAME:
-        await message.answer("❌ The name must be 1 to 64 characters. Send another.")
+        await message.answer(
+            _("❌ The name must be 1 to {limit} characters. Send another.").format(limit=MAX_NAME)
+        )
         return
     await state.update_data(name=name)
     await advance(NewRule.name, message, state)
 
 
 async def name_not_text(message: Message) -> None:
-    await message.answer("Send the name as text, or use the suggested one.")
+    await message.answer(_("Send the name as text, or use the suggested one."))
 
 
 def make_router() -> Router:

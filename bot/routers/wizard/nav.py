@@ -28,9 +28,13 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.forwarding.rules.index import RuleView
+from bot.runtime.i18n import _, __
 
-DONE, BACK, CANCEL = "✅ Done", "⬅ Back", "✖ Cancel"
-OVER = "This wizard is over. Send /newrule to start again."
+# Lazy (translated when shown): str() them for a button; reply-keyboard presses are matched
+# with ``F.text.in_(in_every_language(DONE))``.
+DONE, BACK, CANCEL = __("✅ Done"), __("⬅ Back"), __("✖ Cancel")
+CONTINUE = __("Continue ➡")
+OVER = __("This wizard is over. Send /newrule to start again.")
 
 # Another command typed in the middle of the wizard goes to its feature (/newrule restarts).
 NOT_A_COMMAND = ~F.text.startswith("/") | F.text.startswith("/newrule")
@@ -50,6 +54,8 @@ class NewRule(StatesGroup):
     preview = State()
     name = State()
     confirm = State()
+    near = State()  # the near-duplicates window, from the filters (``timing.py``)
+    delay = State()  # the rule's delay, from the confirmation (``timing.py``)
 
 
 ORDER = [
@@ -68,6 +74,8 @@ PARENT = {
     NewRule.media.state: NewRule.filters,
     NewRule.step_choice.state: NewRule.steps,
     NewRule.step_input.state: NewRule.steps,
+    NewRule.near.state: NewRule.filters,
+    NewRule.delay.state: NewRule.confirm,
 }
 SECTION_STATE = {
     "sources": NewRule.sources,
@@ -82,7 +90,8 @@ SECTION_STATE = {
 SECTIONS = tuple(SECTION_STATE)  # what the rule card's Edit offers
 
 
-def fresh() -> dict[str, Any]:
+def fresh(account: bool = False) -> dict[str, Any]:
+    """A new wizard's data; ``account``: the user account is configured (its options shown)."""
     return {
         "sources": [],
         "destinations": [],
@@ -93,8 +102,11 @@ def fresh() -> dict[str, Any]:
         "edit_policy": "edit",
         "review": False,
         "ai_failure": "hold",
+        "delay_minutes": 0,
         "edit_rule_id": None,
         "edit_section": None,
+        "sync_deletions": False,
+        "account": account,
     }
 
 
@@ -111,15 +123,14 @@ class WizardCb(CallbackData, prefix="wz"):
     value: str = ""
 
 
-def button(text: str, action: str, value: str | int = "") -> InlineKeyboardButton:
+def button(text: Any, action: str, value: str | int = "") -> InlineKeyboardButton:
+    """An inline wizard button; ``text`` may be lazy (``__``)."""
     return InlineKeyboardButton(
-        text=text, callback_data=WizardCb(action=action, value=str(value)).pack()
+        text=str(text), callback_data=WizardCb(action=action, value=str(value)).pack()
     )
 
 
-def nav_row(
-    *, back: bool = True, next_label: str | None = "Continue ➡"
-) -> list[InlineKeyboardButton]:
+def nav_row(*, back: bool = True, next_label: Any = CONTINUE) -> list[InlineKeyboardButton]:
     row = []
     if back:
         row.append(button(BACK, "back"))
@@ -194,7 +205,7 @@ def on_press(
 
 async def buttons_expected(message: Message) -> None:
     """A message where the step is answered with its buttons: a hint, the step stays."""
-    await message.answer("Use the buttons of the last message, or ✖ Cancel (/cancel).")
+    await message.answer(_("Use the buttons of the last message, or ✖ Cancel (/cancel)."))
 
 
 def step_router(name: str, *, buttons_only: tuple[State, ...] = ()) -> Router:
@@ -279,19 +290,23 @@ async def go_back(message: Message, state: FSMContext) -> None:
         return
     if editing(await state.get_data()):
         await state.clear()
-        await message.answer("Edit abandoned: nothing changed.", reply_markup=ReplyKeyboardRemove())
+        await message.answer(
+            _("Edit abandoned: nothing changed."), reply_markup=ReplyKeyboardRemove()
+        )
         return
     position = next((i for i, s in enumerate(ORDER) if s.state == current), 0)
     if position == 0:
-        await message.answer("This is the first step. ✖ Cancel leaves the wizard.")
+        await message.answer(_("This is the first step. ✖ Cancel leaves the wizard."))
         return
     await show(ORDER[position - 1], message, state)
 
 
-async def start_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, section: str) -> None:
+async def start_edit(
+    query: CallbackQuery, state: FSMContext, rule: RuleView, section: str, account: bool = False
+) -> None:
     """The rule card's Edit: this section of the wizard with the rule's current values."""
     assert isinstance(query.message, Message)
-    data = fresh()
+    data = fresh(account)
     data.update(
         name=rule.name,
         sources=[s.model_dump() for s in rule.sources],
@@ -302,6 +317,8 @@ async def start_edit(query: CallbackQuery, state: FSMContext, rule: RuleView, se
         edit_policy=rule.edit_policy,
         review=rule.review,
         ai_failure=rule.ai_failure,
+        delay_minutes=rule.delay_minutes,
+        sync_deletions=rule.sync_deletions,
         edit_rule_id=rule.id,
         edit_section=section,
     )

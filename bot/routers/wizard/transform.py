@@ -29,6 +29,7 @@ from bot.routers.wizard.nav import (
     step_router,
     take_typed,
 )
+from bot.runtime.i18n import _
 
 MAX_STEPS = 20
 TYPE_ANOTHER = "*"
@@ -40,7 +41,7 @@ def steps_keyboard(steps: list[dict[str, Any]], forward_mode: bool) -> InlineKey
         builder.row(
             button(f"{index + 1}. ↑", "up", index),
             button("↓", "down", index),
-            button("✖ remove", "del", index),
+            button(_("✖ remove"), "del", index),
         )
     if not forward_mode:
         adders = InlineKeyboardBuilder()
@@ -57,7 +58,7 @@ def choices_keyboard(kind: type[StepModel]) -> InlineKeyboardMarkup:
     for value in kind.ask.choices:
         builder.add(button(str(value), "pick", value))
     builder.adjust(3)
-    builder.row(button("✏️ Type another", "pick", TYPE_ANOTHER))
+    builder.row(button(_("✏️ Type another"), "pick", TYPE_ANOTHER))
     builder.row(button(BACK, "stepsmenu", ""))
     return builder.as_markup()
 
@@ -66,18 +67,19 @@ def choices_keyboard(kind: type[StepModel]) -> InlineKeyboardMarkup:
 def steps_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     forward = data["mode"] == "forward"
     steps = data["steps"]
-    head = "<b>New rule · 5/6 · Transform steps</b>\n"
+    head = _("<b>New rule · 5/6 · Transform steps</b>") + "\n"
     if forward:
-        text = head + "Forward mode sends posts unchanged, so there are no steps. Continue."
+        text = head + _("Forward mode sends posts unchanged, so there are no steps. Continue.")
     elif not steps:
-        text = f"{head}Steps run in order on every post:\n  (none: posts go as they are)"
+        listing = "  " + _("(none: posts go as they are)")
+        text = head + _("Steps run in order on every post:\n{steps}").format(steps=listing)
     else:
         listing = "\n".join(
             f"  {n}. {escape(line)}" for n, line in enumerate(describe_steps(steps), 1)
         )
-        text = f"{head}Steps run in order on every post:\n{listing}"
+        text = head + _("Steps run in order on every post:\n{steps}").format(steps=listing)
     if not forward:
-        text += "\n\nAdd a step, reorder or remove."
+        text += "\n\n" + _("Add a step, reorder or remove.")
     return text, steps_keyboard(steps, forward)
 
 
@@ -85,7 +87,7 @@ async def _add(state: FSMContext, raw: dict[str, Any]) -> str | None:
     """Validate and append a step; the reason when it is refused (nothing added then)."""
     data = await state.get_data()
     if len(data["steps"]) >= MAX_STEPS:
-        return f"A rule can have at most {MAX_STEPS} steps."
+        return _("A rule can have at most {count} steps.").format(count=MAX_STEPS)
     try:
         step = parse_step(raw)
     except ValueError as error:
@@ -103,17 +105,17 @@ async def add_step(press: Press) -> None:
     data = await press.state.get_data()
     kind = BY_TYPE.get(press.value)
     if data["mode"] == "forward":
-        press.refuse("Forward mode sends posts unchanged.")
+        press.refuse(_("Forward mode sends posts unchanged."))
         return
     if kind is None:
-        press.note("Unknown step.")
+        press.note(_("Unknown step."))
         return
     ask = kind.ask
     if ask.field is None or ask.from_rule:
         raw: dict[str, Any] = {"type": kind.type_name()}
         if ask.field is not None:
             if not data.get(ask.field):
-                press.refuse(ask.unset)
+                press.refuse(str(ask.unset))
                 return
             raw[ask.field] = data[ask.field]
         problem = await _add(press.state, raw)
@@ -125,20 +127,20 @@ async def add_step(press: Press) -> None:
     await press.state.update_data(adding=kind.type_name())
     if ask.choices:
         await press.state.set_state(NewRule.step_choice)
-        await press.message.edit_text(ask.question, reply_markup=choices_keyboard(kind))
+        await press.message.edit_text(str(ask.question), reply_markup=choices_keyboard(kind))
         return
     await press.state.set_state(NewRule.step_input)
-    await press.message.answer(escape(ask.prompt), reply_markup=input_keyboard())
+    await press.message.answer(escape(str(ask.prompt)), reply_markup=input_keyboard())
 
 
 async def step_choice(press: Press) -> None:
     kind = await _adding(press.state)
     if kind is None or kind.ask.field is None:
-        press.note("Unknown step.")
+        press.note(_("Unknown step."))
         return
     if press.value == TYPE_ANOTHER:
         await press.state.set_state(NewRule.step_input)
-        await press.message.edit_text(escape(kind.ask.prompt), reply_markup=input_keyboard())
+        await press.message.edit_text(escape(str(kind.ask.prompt)), reply_markup=input_keyboard())
         return
     problem = await _add(press.state, {"type": kind.type_name(), kind.ask.field: press.value})
     if problem:
@@ -154,7 +156,7 @@ async def back_to_steps(press: Press) -> None:
 async def step_value(message: Message, state: FSMContext) -> None:
     kind = await _adding(state)
     if kind is None or kind.ask.field is None:
-        await message.answer("That step is not available. Press ⬅ Back.")
+        await message.answer(_("That step is not available. Press ⬅ Back."))
         return
     kind_type, ask = kind.type_name(), kind.ask
 
@@ -165,13 +167,13 @@ async def step_value(message: Message, state: FSMContext) -> None:
 
 
 async def step_value_not_text(message: Message) -> None:
-    await message.answer("Send the setting as text, or press ⬅ Back.")
+    await message.answer(_("Send the setting as text, or press ⬅ Back."))
 
 
 async def move_step(press: Press) -> None:
     steps = list((await press.state.get_data())["steps"])
     if not press.value.isdigit() or int(press.value) >= len(steps):
-        press.note("That step is no longer there.")
+        press.note(_("That step is no longer there."))
         await press.redraw(NewRule.steps)
         return
     index = int(press.value)
@@ -180,7 +182,7 @@ async def move_step(press: Press) -> None:
     else:
         other = index - 1 if press.action == "up" else index + 1
         if not 0 <= other < len(steps):
-            press.note("It is already there.")
+            press.note(_("It is already there."))
             return
         steps[index], steps[other] = steps[other], steps[index]
     await press.state.update_data(steps=steps)

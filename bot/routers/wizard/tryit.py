@@ -17,8 +17,9 @@ from bot.routers.wizard.nav import (
     show,
     step_router,
 )
+from bot.runtime.i18n import _, __
 
-PREVIEW_PROMPT = (
+PREVIEW_PROMPT = __(
     "<b>New rule · 6/6 · Try it</b>\n"
     "Send a sample post (text) and I will show what this rule would publish. Send as many as "
     "you like, then continue."
@@ -27,7 +28,8 @@ PREVIEW_PROMPT = (
 
 @screen(NewRule.preview)
 def preview_screen(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
-    return PREVIEW_PROMPT, InlineKeyboardMarkup(inline_keyboard=[nav_row(next_label="Skip ➡")])
+    markup = InlineKeyboardMarkup(inline_keyboard=[nav_row(next_label=_("Skip ➡"))])
+    return str(PREVIEW_PROMPT), markup
 
 
 async def preview_sample(message: Message, state: FSMContext, services: Any) -> None:
@@ -38,7 +40,7 @@ async def preview_sample(message: Message, state: FSMContext, services: Any) -> 
 
 
 async def preview_not_text(message: Message) -> None:
-    await message.answer("Send a sample post as text, or press Skip.")
+    await message.answer(_("Send a sample post as text, or press Skip."))
 
 
 def make_router() -> Router:

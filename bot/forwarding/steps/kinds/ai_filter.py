@@ -7,16 +7,17 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from bot.forwarding.steps.base import Ask, Effect, Env
 from bot.forwarding.steps.prompts import AiStep, parse_yes_no, single_line
+from bot.runtime.i18n import _, __
 
 MAX_TOPIC = 200
 
 
-class AiFilter(AiStep, label="AI filter", icon="🤖"):
+class AiFilter(AiStep, label=__("AI filter"), icon="🤖"):
     """Forward only posts about ``topic`` (the model answers yes or no)."""
 
     ask = Ask(
         field="topic",
-        prompt="Send the topic: only posts about it will go, for example “electric cars”.",
+        prompt=__("Send the topic: only posts about it will go, for example “electric cars”."),
     )
     example: ClassVar[Mapping[str, Any]] = {"topic": "electric cars"}
 
@@ -38,8 +39,10 @@ class AiFilter(AiStep, label="AI filter", icon="🤖"):
         answer = await self.call_ai(html, env)
         calls = 0 if answer.cached else 1
         if parse_yes_no(answer.text):
-            return Effect(html=html, shown="yes", ai_calls=calls)
-        return Effect(html=None, shown="no", filtered_by=f"ai_filter:{self.topic}", ai_calls=calls)
+            return Effect(html=html, shown=_("yes"), ai_calls=calls)
+        return Effect(
+            html=None, shown=_("no"), filtered_by=f"ai_filter:{self.topic}", ai_calls=calls
+        )
 
     def describe(self) -> str:
-        return f"AI filter: only posts about “{self.topic}”"
+        return _("AI filter: only posts about “{topic}”").format(topic=self.topic)

@@ -15,12 +15,13 @@ from pydantic import field_validator
 
 from bot.forwarding.steps.base import Ask, keep_text, short
 from bot.forwarding.steps.prompts import AiStep, has_control_characters
+from bot.runtime.i18n import _, __
 
 MAX_CUSTOM_PROMPT = 2000
 _TASK_LINE = re.compile(r"^([ \t]*)TASK:", re.MULTILINE)
 
 
-class CustomPrompt(AiStep, label="Custom prompt", icon="💬"):
+class CustomPrompt(AiStep, label=__("Custom prompt"), icon="💬"):
     """The owner's own instruction, applied to every post."""
 
     ask = Ask(
@@ -38,14 +39,15 @@ class CustomPrompt(AiStep, label="Custom prompt", icon="💬"):
     @classmethod
     def _check_prompt(cls, value: str) -> str:
         if has_control_characters(value):
-            raise ValueError("The prompt contains control characters.")
+            raise ValueError(_("The prompt contains control characters."))
         cleaned = value.strip()
         if not cleaned:
-            raise ValueError("The prompt is empty.")
+            raise ValueError(_("The prompt is empty."))
         if len(cleaned) > MAX_CUSTOM_PROMPT:
             raise ValueError(
-                f"The prompt is too long ({len(cleaned)} characters; at most "
-                f"{MAX_CUSTOM_PROMPT}). Shorten it."
+                _(
+                    "The prompt is too long ({length} characters; at most {limit}). Shorten it."
+                ).format(length=len(cleaned), limit=MAX_CUSTOM_PROMPT)
             )
         return cleaned
 
@@ -58,4 +60,4 @@ class CustomPrompt(AiStep, label="Custom prompt", icon="💬"):
         )
 
     def describe(self) -> str:
-        return f"AI custom prompt: “{short(self.prompt, 60)}”"
+        return _("AI custom prompt: “{prompt}”").format(prompt=short(self.prompt, 60))

@@ -12,6 +12,7 @@ from pydantic import model_validator
 
 from bot.forwarding.html import html_to_text, sanitize_html
 from bot.forwarding.steps.base import Ask, StepContext, TextStep, keep_text, short
+from bot.runtime.i18n import _, __, lazy_text
 
 TEMPLATE_LIMIT = 1000
 PLACEHOLDERS = ("source_title", "source_link", "source_name_link", "date")
@@ -20,21 +21,30 @@ _KNOWN = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
 
 def _check_template(template: str) -> str:
     if not template.strip():
-        raise ValueError("The template is empty.")
+        raise ValueError(_("The template is empty."))
     if len(template) > TEMPLATE_LIMIT:
         raise ValueError(
-            f"The template is too long ({len(template)} characters; at most {TEMPLATE_LIMIT})."
+            _("The template is too long ({length} characters; at most {limit}).").format(
+                length=len(template), limit=TEMPLATE_LIMIT
+            )
         )
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError:
         raise ValueError(
-            "The template has a lone { or }. Write {{ and }} for literal braces; "
-            f"placeholders are {_KNOWN}."
+            # Translators: {{ and }} show as { and }; {{{{ and }}}} as {{ and }}.
+            _(
+                "The template has a lone {{ or }}. Write {{{{ and }}}} for literal braces; "
+                "placeholders are {placeholders}."
+            ).format(placeholders=_KNOWN)
         ) from None
-    for _, field, spec, conversion in parsed:
+    for _literal, field, spec, conversion in parsed:
         if field is not None and (field not in PLACEHOLDERS or spec or conversion):
-            raise ValueError(f"Unknown placeholder {{{field}}}. Known placeholders: {_KNOWN}.")
+            raise ValueError(
+                _("Unknown placeholder {placeholder}. Known placeholders: {placeholders}.").format(
+                    placeholder="{" + field + "}", placeholders=_KNOWN
+                )
+            )
     return template
 
 
@@ -71,14 +81,6 @@ def _has_text(html: str) -> bool:
 class _Frame(TextStep):
     template: str
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.ask = Ask(
-            field="template",
-            prompt=f"Send the {cls.label.lower()} text. Placeholders: {_KNOWN}.",
-            read=keep_text("template"),
-        )
-
     @model_validator(mode="after")
     def _valid_template(self) -> _Frame:
         _check_template(self.template)
@@ -94,12 +96,23 @@ class _Frame(TextStep):
         return self.join(html, added) if _has_text(html) else added
 
     def describe(self) -> str:
-        return f"{self.label}: {short(html_to_text(self.template), 40)}"
+        return _("{step}: {template}").format(
+            step=self.label, template=short(html_to_text(self.template), 40)
+        )
 
 
-class Header(_Frame, label="Header", icon="⬆"):
+class Header(_Frame, label=__("Header"), icon="⬆"):
     """Telegram HTML put before the post; ``{source_title}`` and the like are filled in."""
 
+    ask = Ask(
+        field="template",
+        prompt=lazy_text(
+            lambda: _("Send the header text. Placeholders: {placeholders}.").format(
+                placeholders=_KNOWN
+            )
+        ),
+        read=keep_text("template"),
+    )
     example: ClassVar[Mapping[str, Any]] = {"template": "From {source_name_link} on {date}"}
 
     type: Literal["header"] = "header"
@@ -108,9 +121,18 @@ class Header(_Frame, label="Header", icon="⬆"):
         return f"{added}\n\n{html}"
 
 
-class Footer(_Frame, label="Footer", icon="⬇"):
+class Footer(_Frame, label=__("Footer"), icon="⬇"):
     """Telegram HTML put after the post; ``{source_title}`` and the like are filled in."""
 
+    ask = Ask(
+        field="template",
+        prompt=lazy_text(
+            lambda: _("Send the footer text. Placeholders: {placeholders}.").format(
+                placeholders=_KNOWN
+            )
+        ),
+        read=keep_text("template"),
+    )
     example: ClassVar[Mapping[str, Any]] = {"template": "Source: {source_link}"}
 
     type: Literal["footer"] = "footer"

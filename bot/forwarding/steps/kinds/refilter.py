@@ -9,15 +9,16 @@ from typing import Any, ClassVar, Literal
 from bot.forwarding.html import html_to_text
 from bot.forwarding.rules.filters import FilterSpec, check, describe
 from bot.forwarding.steps.base import Ask, Effect, Env, StepModel
+from bot.runtime.i18n import _, __
 
 
-class FilterAgain(StepModel, label="Filters again", icon="🔁"):
+class FilterAgain(StepModel, label=__("Filters again"), icon="🔁"):
     """The ordinary filters once more, on the text as the steps before left it."""
 
     ask = Ask(
         field="filters",
         from_rule=True,
-        unset="Set some filters in step 4 first: this step runs them again.",
+        unset=__("Set some filters in step 4 first: this step runs them again."),
     )
     example: ClassVar[Mapping[str, Any]] = {"filters": {"include_keywords": ["bitcoin"]}}
 
@@ -30,9 +31,9 @@ class FilterAgain(StepModel, label="Filters again", icon="🔁"):
             return Effect.kept(html)
         return Effect(
             html=None,
-            shown=f"filtered out: {verdict.reason}",
+            shown=_("filtered out: {reason}").format(reason=verdict.reason),
             filtered_by=verdict.reason or "filter",
         )
 
     def describe(self) -> str:
-        return "Filters again: " + "; ".join(describe(self.filters))
+        return _("Filters again: {filters}").format(filters="; ".join(describe(self.filters)))

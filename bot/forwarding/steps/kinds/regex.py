@@ -22,6 +22,7 @@ from bot.forwarding.rules.regexguard import (
     compile_pattern,
 )
 from bot.forwarding.steps.base import Ask, StepContext, TextStep, short
+from bot.runtime.i18n import _, __
 
 MAX_REPLACEMENT = 1000
 
@@ -37,8 +38,10 @@ def _check_replacement(compiled: regex.Pattern[str], replacement: str) -> None:
         regex.compile(groups).sub(replacement, "", count=1)  # matches once: expands the template
     except (regex.error, IndexError) as exc:
         raise ValueError(
-            f"The replacement {replacement!r} is invalid ({exc}). Refer to groups as \\1 or "
-            "\\g<name>, and write \\\\ for a backslash."
+            _(
+                "The replacement {replacement} is invalid ({error}). Refer to groups as \\1 or "
+                "\\g<name>, and write \\\\ for a backslash."
+            ).format(replacement=repr(replacement), error=exc)
         ) from None
 
 
@@ -46,23 +49,26 @@ def _check_length(replacement: str) -> None:
     """Refuse an oversized replacement when the step is saved (stored ones still load)."""
     if len(replacement) > MAX_REPLACEMENT:
         raise ValueError(
-            f"The replacement is too long ({len(replacement)} characters; at most "
-            f"{MAX_REPLACEMENT})."
+            _("The replacement is too long ({length} characters; at most {limit}).").format(
+                length=len(replacement), limit=MAX_REPLACEMENT
+            )
         )
 
 
 def _read(text: str) -> dict[str, Any]:
-    pattern, _, replacement = text.partition("\n")
+    pattern, _newline, replacement = text.partition("\n")
     return {"pattern": pattern.strip(), "replacement": replacement.strip("\n")}
 
 
-class RegexReplace(TextStep, label="Regex replace", icon="🔁"):
+class RegexReplace(TextStep, label=__("Regex replace"), icon="🔁"):
     """Replace what a regex matches in the visible text with plain text (``\\1`` allowed)."""
 
     ask = Ask(
         field="pattern",
-        prompt="Send the pattern and its replacement on two lines: the regex first, then the new "
-        "text (an empty second line removes the matches).",
+        prompt=__(
+            "Send the pattern and its replacement on two lines: the regex first, then the new "
+            "text (an empty second line removes the matches)."
+        ),
         read=_read,
     )
     example: ClassVar[Mapping[str, Any]] = {"pattern": r"\bBTC\b", "replacement": "Bitcoin"}
@@ -99,7 +105,13 @@ class RegexReplace(TextStep, label="Regex replace", icon="🔁"):
         return edit_text(html, find)
 
     def describe(self) -> str:
-        case = "" if self.ignore_case else " (case-sensitive)"
+        case = "" if self.ignore_case else _(" (case-sensitive)")
+        pattern = short(self.pattern, 40)
         if not self.replacement:
-            return f"Remove /{short(self.pattern, 40)}/{case}"
-        return f"Replace /{short(self.pattern, 40)}/ with “{short(self.replacement, 30)}”{case}"
+            return _("Remove /{pattern}/").format(pattern=pattern) + case
+        return (
+            _("Replace /{pattern}/ with “{replacement}”").format(
+                pattern=pattern, replacement=short(self.replacement, 30)
+            )
+            + case
+        )

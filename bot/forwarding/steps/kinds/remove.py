@@ -8,6 +8,7 @@ from typing import Literal
 
 from bot.forwarding.html import edit_text, remove_links, unwrap_links
 from bot.forwarding.steps.base import StepContext, TextStep
+from bot.runtime.i18n import __
 
 # Telegram usernames: 5-32 of [A-Za-z0-9_]; not inside an e-mail address or a longer word.
 _MENTION = re.compile(r"(?<![\w@/.])@[A-Za-z0-9_]{5,32}(?![\w@])")
@@ -23,7 +24,7 @@ def _removing(pattern: re.Pattern[str]) -> Callable[[str], Iterator[tuple[int, i
     return find
 
 
-class RemoveLinks(TextStep, label="Remove links", icon="🔗"):
+class RemoveLinks(TextStep, label=__("Remove links"), icon="🔗"):
     """Unwrap every link (dropping its text when that is the URL) and remove written-out URLs."""
 
     type: Literal["remove_links"] = "remove_links"
@@ -32,7 +33,7 @@ class RemoveLinks(TextStep, label="Remove links", icon="🔗"):
         return remove_links(html)
 
 
-class RemoveMentions(TextStep, label="Remove mentions", icon="@"):
+class RemoveMentions(TextStep, label=__("Remove mentions"), icon="@"):
     """Remove @usernames; a mention of a user without a username keeps its text, unlinked."""
 
     type: Literal["remove_mentions"] = "remove_mentions"
@@ -42,7 +43,7 @@ class RemoveMentions(TextStep, label="Remove mentions", icon="@"):
         return edit_text(html, _removing(_MENTION), skip_code=True)
 
 
-class RemoveHashtags(TextStep, label="Remove hashtags", icon="#"):
+class RemoveHashtags(TextStep, label=__("Remove hashtags"), icon="#"):
     """Remove #hashtags."""
 
     type: Literal["remove_hashtags"] = "remove_hashtags"

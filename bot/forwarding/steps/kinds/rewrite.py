@@ -7,19 +7,20 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from bot.forwarding.steps.base import Ask
 from bot.forwarding.steps.prompts import AiStep, single_line
+from bot.runtime.i18n import _, __
 
 MAX_TONE = 40
 TONES = ("neutral", "formal", "friendly", "concise", "enthusiastic")
 
 
-class Rewrite(AiStep, label="Rewrite", icon="✍️"):
+class Rewrite(AiStep, label=__("Rewrite"), icon="✍️"):
     """Rewrite the post in a tone ("neutral", "friendly", "formal", …)."""
 
     ask = Ask(
         field="tone",
-        question="Which tone for the rewrite?",
+        question=__("Which tone for the rewrite?"),
         choices=TONES,
-        prompt="Send the tone for the rewrite, for example “calm and factual”.",
+        prompt=__("Send the tone for the rewrite, for example “calm and factual”."),
     )
     example: ClassVar[Mapping[str, Any]] = {"tone": "friendly"}
 
@@ -34,4 +35,4 @@ class Rewrite(AiStep, label="Rewrite", icon="✍️"):
         )
 
     def describe(self) -> str:
-        return f"AI rewrite (tone: {self.tone})"
+        return _("AI rewrite (tone: {tone})").format(tone=self.tone)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from bot.forwarding.steps.base import Ask
 from bot.forwarding.steps.prompts import AiStep
+from bot.runtime.i18n import _, __
 
 MIN_SUMMARY_CHARS = 50
 MAX_SUMMARY_CHARS = 4000
@@ -17,18 +18,18 @@ LENGTHS = (200, 400, 800, 1500)
 
 def _read(text: str) -> dict[str, Any]:
     if not text.strip().isdigit():
-        raise ValueError("Send a number of characters, for example 400.")
+        raise ValueError(_("Send a number of characters, for example 400."))
     return {"max_chars": int(text.strip())}
 
 
-class Summarize(AiStep, label="Summarize", icon="📝"):
+class Summarize(AiStep, label=__("Summarize"), icon="📝"):
     """Summarise the post in at most ``max_chars`` characters."""
 
     ask = Ask(
         field="max_chars",
-        question="How long may the summary be (characters)?",
+        question=__("How long may the summary be (characters)?"),
         choices=LENGTHS,
-        prompt="Send the maximum length of the summary in characters (50–4000).",
+        prompt=__("Send the maximum length of the summary in characters (50–4000)."),
         read=_read,
     )
     example: ClassVar[Mapping[str, Any]] = {"max_chars": 400}
@@ -48,4 +49,4 @@ class Summarize(AiStep, label="Summarize", icon="📝"):
         return min(2 * post_tokens + 256, self.max_chars // 2 + 128)
 
     def describe(self) -> str:
-        return f"AI summary (at most {self.max_chars} characters)"
+        return _("AI summary (at most {count} characters)").format(count=self.max_chars)

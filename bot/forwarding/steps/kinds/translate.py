@@ -11,6 +11,7 @@ from pydantic import field_validator
 
 from bot.forwarding.steps.base import Ask
 from bot.forwarding.steps.prompts import AiStep, single_line
+from bot.runtime.i18n import _, __
 
 MAX_LANGUAGE = 40
 CHOICES = (
@@ -130,14 +131,14 @@ def normalise_language(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
-class Translate(AiStep, label="Translate", icon="🌐"):
+class Translate(AiStep, label=__("Translate"), icon="🌐"):
     """Translate the post into ``language`` (a name, or a code such as "es" or "pt-BR")."""
 
     ask = Ask(
         field="language",
-        question="Translate into which language?",
+        question=__("Translate into which language?"),
         choices=CHOICES,
-        prompt="Send the language to translate into, for example “Polish”.",
+        prompt=__("Send the language to translate into, for example “Polish”."),
     )
     example: ClassVar[Mapping[str, Any]] = {"language": "Spanish"}
 
@@ -150,7 +151,7 @@ class Translate(AiStep, label="Translate", icon="🌐"):
         if not all(
             ch.isalpha() or unicodedata.category(ch)[0] == "M" or ch in " -_()'." for ch in value
         ):
-            raise ValueError("A language is a name like Spanish or a code like es.")
+            raise ValueError(_("A language is a name like Spanish or a code like es."))
         return normalise_language(value)
 
     def job(self) -> tuple[str, str]:
@@ -162,4 +163,4 @@ class Translate(AiStep, label="Translate", icon="🌐"):
         )
 
     def describe(self) -> str:
-        return f"AI translation to {self.language}"
+        return _("AI translation to {language}").format(language=self.language)

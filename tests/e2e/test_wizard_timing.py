@@ -1,0 +1,105 @@
+"""The /newrule wizard's timing settings as the owner meets them: the window for the same story
+from other sources on the filters screen, the delay on the confirmation; each shows its value,
+offers presets, takes a typed number, goes Back, and is in the summary and the saved rule."""
+
+from __future__ import annotations
+
+from models import Rule
+from sandbox.telegram.person import Person
+from tests.e2e.conftest import OWNER, World, running
+from tests.e2e.test_forwarding import DEST_A, SRC
+from tests.e2e.test_wizard import chats, owner, to_filters  # noqa: F401  (fixtures)
+
+
+def labels(person: Person) -> list[str]:
+    """The buttons of the latest message that has some."""
+    rows = person.last_with_buttons()["reply_markup"]["inline_keyboard"]
+    return [button["text"] for row in rows for button in row]
+
+
+async def test_the_same_story_window_is_chosen_on_the_filters_screen(
+    owner: Person,  # noqa: F811
+) -> None:
+    await to_filters(owner)
+    screen = (await owner.presses("📰 Same story elsewhere: off")).text
+    assert "Now: off" in screen
+    await owner.presses("1 h")
+    assert "📰 Same story elsewhere: 1 h" in labels(owner)
+    screen = (await owner.presses("📰 Same story elsewhere: 1 h")).text
+    assert "Now: 1 h" in screen
+    assert "from 0 to 43200" in (await owner.says("a week")).text
+    shown = (await owner.says("90")).text  # typed minutes
+    assert "Filters" in shown and "Skip the same story from other sources within" in shown
+    assert "📰 Same story elsewhere: 1 h 30 min" in labels(owner)
+    await owner.presses("📰 Same story elsewhere")
+    assert "Filters" in (await owner.presses("⬅ Back")).text
+    assert "📰 Same story elsewhere: 1 h 30 min" in labels(owner)  # Back kept the value
+    await owner.presses("📰 Same story elsewhere")
+    await owner.presses("🤖 Borderline look-alikes to the AI: off")
+    assert "🤖 Borderline look-alikes to the AI: on" in labels(owner)
+    filters = (await owner.presses("⬅ Back")).text
+    assert "Borderline look-alikes: the AI decides" in filters
+    await owner.presses("📰 Same story elsewhere")
+    await owner.presses("Off")
+    assert "📰 Same story elsewhere: off" in labels(owner)
+
+
+async def test_the_delay_is_chosen_on_the_confirmation_and_saved(chats: World) -> None:  # noqa: F811
+    async with running(chats) as app:
+        assert app.services is not None
+        person = Person(chats.tg, app, OWNER)
+        await person.says("/newrule")
+        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+        await person.says("✅ Done")
+        await person.says("@digest_es")
+        await person.says("✅ Done")
+        await person.presses("Copy")
+        await person.presses("📰 Same story elsewhere")
+        await person.presses("6 h")
+        await person.presses("Continue")  # filters → steps
+        await person.presses("Continue")  # steps → try it
+        await person.presses("Skip")
+        summary = (await person.says("Timed")).text
+        assert "Delay: none" in summary
+
+        screen = (await person.presses("⏱ Delay: none")).text
+        assert "Now: none" in screen and "✓ None" in labels(person)
+        assert "Delay: 15 min" in (await person.presses("15 min")).text
+        await person.presses("⏱ Delay: 15 min")
+        assert "from 0 to 1440" in (await person.says("2000")).text
+        summary = (await person.says("45")).text
+        assert "Delay: 45 min" in summary
+        await person.presses("⏱ Delay: 45 min")
+        assert "Delay: 45 min" in (await person.presses("⬅ Back")).text
+        assert "saved and active" in (await person.presses("Save rule")).text
+        rule = await Rule.get(name="Timed")
+        assert rule.delay_minutes == 45
+        assert rule.filters["near_duplicates_minutes"] == 360
+        assert [d["chat_id"] for d in rule.destinations] == [DEST_A]
+
+
+async def test_editing_a_rule_keeps_its_delay(chats: World) -> None:  # noqa: F811
+    async with running(chats) as app:
+        assert app.services is not None
+        rule = await app.services.rules.create(
+            {
+                "name": "Slow",
+                "sources": [{"chat_id": SRC}],
+                "destinations": [{"chat_id": DEST_A}],
+                "delay_minutes": 30,
+            }
+        )
+        person = Person(chats.tg, app, OWNER)
+        await person.says("/rules")
+        await person.presses("Slow")
+        await person.presses("Edit")
+        await person.presses("Filters")
+        await person.presses("📰 Same story elsewhere")
+        await person.presses("30 min")
+        assert "📰 Same story elsewhere: 30 min" in labels(person)
+        summary = (await person.presses("Continue")).text
+        assert "Delay: 30 min" in summary
+        assert "updated" in (await person.presses("Save changes")).text
+        stored = await Rule.get(id=rule.id)
+        assert stored.delay_minutes == 30
+        assert stored.filters["near_duplicates_minutes"] == 30
