@@ -10,7 +10,7 @@ from aiogram import Bot
 
 from bot.forwarding.delivery.outbox import Claimed, Link, Outbox
 from bot.forwarding.delivery.sender import Sender
-from bot.forwarding.intake.ingest import payload_of, post_of
+from bot.forwarding.intake.reading import payload_of, post_of
 from bot.forwarding.rules.index import RuleIndex, RuleView
 from models import MessageLink
 from sandbox.telegram.standin import TelegramStandIn

@@ -13,7 +13,7 @@ from bot.forwarding.delivery.ratelimit import RateLimiter
 from bot.forwarding.delivery.rows import NewDelivery
 from bot.forwarding.delivery.sender import Sender
 from bot.forwarding.delivery.worker import Workers
-from bot.forwarding.intake.ingest import payload_of, post_of
+from bot.forwarding.intake.reading import payload_of, post_of
 from bot.forwarding.rules.index import RuleIndex
 from bot.runtime.alerts import Alerts
 from models import Delivery, MessageLink, Rule

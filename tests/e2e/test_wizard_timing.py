@@ -1,10 +1,12 @@
 """The /newrule wizard's timing settings as the owner meets them: the window for the same story
-from other sources on the filters screen, the delay on the confirmation; each shows its value,
-offers presets, takes a typed number, goes Back, and is in the summary and the saved rule."""
+from other sources on the filters screen, the delay and digest mode on the confirmation; each
+shows its value, offers presets, takes a typed value, goes Back, and is in the summary and the
+saved rule."""
 
 from __future__ import annotations
 
-from models import Rule
+from bot.forwarding.digest.plans import PLANS
+from models import DigestPlan, Rule
 from sandbox.telegram.person import Person
 from tests.e2e.conftest import OWNER, World, running
 from tests.e2e.test_forwarding import DEST_A, SRC
@@ -103,3 +105,62 @@ async def test_editing_a_rule_keeps_its_delay(chats: World) -> None:  # noqa: F8
         stored = await Rule.get(id=rule.id)
         assert stored.delay_minutes == 30
         assert stored.filters["near_duplicates_minutes"] == 30
+
+
+async def test_digest_mode_is_chosen_on_the_confirmation_and_saved_with_the_rule(
+    chats: World,  # noqa: F811
+) -> None:
+    async with running(chats) as app:
+        assert app.services is not None
+        person = Person(chats.tg, app, OWNER)
+        await person.says("/newrule")
+        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+        await person.says("✅ Done")
+        await person.says("@digest_es")
+        await person.says("✅ Done")
+        await person.presses("Copy")
+        await person.presses("Continue")  # filters → steps
+        await person.presses("Continue")  # steps → try it
+        await person.presses("Skip")
+        summary = (await person.says("Daily news")).text
+        assert "Digest: off" in summary
+
+        screen = (await person.presses("🗞 Digest: off")).text
+        assert "Now: off" in screen and "✓ Off (each post is sent)" in labels(person)
+        assert "Digest: every 3 h" in (await person.presses("every 3 h")).text
+        await person.presses("🗞 Digest: every 3 h")
+        assert "✓ every 3 h" in labels(person)
+        await person.presses("🕗 Daily at a time…")
+        assert "HH:MM" in (await person.says("25:99")).text  # refused, the screen stays
+        summary = (await person.says("8:30")).text
+        assert "Digest: daily at 08:30" in summary
+        await person.presses("🗞 Digest: daily at 08:30")
+        assert "Digest: daily at 08:30" in (await person.presses("⬅ Back")).text
+        assert "saved and active" in (await person.presses("Save rule")).text
+
+        rule = await Rule.get(name="Daily news")
+        plan = await DigestPlan.get(rule_id=rule.id)
+        assert (plan.every_hours, plan.daily_at) == (None, "08:30")
+        assert PLANS.get(rule.id) is not None  # in use at once
+
+
+async def test_a_rule_saved_without_a_digest_has_no_plan(chats: World) -> None:  # noqa: F811
+    async with running(chats) as app:
+        person = Person(chats.tg, app, OWNER)
+        await person.says("/newrule")
+        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+        await person.says("✅ Done")
+        await person.says("@digest_es")
+        await person.says("✅ Done")
+        await person.presses("Copy")
+        await person.presses("Continue")
+        await person.presses("Continue")
+        await person.presses("Skip")
+        await person.says("One by one")
+        await person.presses("🗞 Digest: off")
+        await person.presses("every 1 h")
+        await person.presses("🗞 Digest: every 1 h")
+        assert "Digest: off" in (await person.presses("Off (each post is sent)")).text
+        assert "saved and active" in (await person.presses("Save rule")).text
+        rule = await Rule.get(name="One by one")
+        assert not await DigestPlan.filter(rule_id=rule.id).exists()

@@ -2,31 +2,29 @@
 
 A delivery is claimable when it is the oldest unfinished one of its destination chat, pending and
 due, and its chat is not held by its quiet hours or its interval between posts (``pacing.py``;
-an edit of a copy already sent is never held). On Postgres a worker claims with ``FOR UPDATE SKIP
-LOCKED`` so any number of workers on any number of dynos share the work without a coordinator; on
-SQLite (one process) a lock does the same. A claim is a lease of ``LEASE_S`` seconds, renewed while the work runs (``lease.py``): if its
-worker dies, the lease runs out and the next reap makes the delivery pending again; at a clean
-stop a worker hands its claims back.
+an edit of a copy already sent is never held). On Postgres a worker claims with ``FOR UPDATE
+SKIP LOCKED`` so any number of workers on any number of dynos share the work without a
+coordinator; on SQLite (one process) a lock does the same. A claim is a lease of ``LEASE_S``
+seconds, renewed while the work runs (``lease.py``): if its worker dies, the lease runs out and
+the next reap makes the delivery pending again; at a clean stop a worker hands its claims back.
 
 Finished rows stay (status ``sent``/``skipped``/``dead``) for a week: the unique key on them is
 what turns a replayed update into a no-op.
 
-The outbox is the one writer of deliveries: new rows (a digest's too), album items joining their
-album, a source edit that reaches a post before it left, claims and their outcomes, review, held
-rules, and the owner's retry or drop of a dead delivery all go through its methods. A review
-decision and a retry or drop are conditional on the status they leave, so each happens once however many people
-press at the same time.
+The outbox is the one writer of deliveries: new rows (a digest's too: its unit names the period,
+so a period published again after a crash is left alone), album items joining their album, a
+source edit that reaches a post before it left, claims and their outcomes, review, held rules,
+and the owner's retry or drop of a dead delivery all go through its methods. A review decision
+and a retry or drop are conditional on the status they leave, so each happens once however many
+people press at the same time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -35,6 +33,7 @@ from tortoise.transactions import in_transaction
 
 from bot.forwarding.delivery import pacing
 from bot.forwarding.delivery import rows as sql
+from bot.forwarding.delivery.claimed import Claimed, ClaimLost, Link, claimed_from_row, stored_ids
 from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.rows import NewDelivery
 from bot.runtime.db import is_postgres
@@ -47,51 +46,6 @@ log = get_logger(__name__)
 KEEP_FINISHED_S = 7 * 24 * 3600
 LEASE_S = 12.0  # how long a dead worker's claim blocks its chat; see lease.py
 ALBUM_JOIN_TRIES = 3  # a sibling may create the album's row between our read and our write
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    rule_id: int
-    dest_chat_id: int
-    dest_thread_id: int | None
-    source_chat_id: int
-    source_message_ids: tuple[int, ...]
-    unit: str
-    kind: str
-    payload: Payload
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    source_message_id: int
-    dest_message_id: int
-    part: int = 0
-
-
-class ClaimLost(Exception):
-    """This worker no longer holds the claim: another may be sending the delivery now."""
-
-
-def _ids(stored: Any) -> list[int]:
-    return list(json.loads(stored) if isinstance(stored, str) else stored or ())
-
-
-def _claimed(row: dict[str, Any]) -> Claimed:
-    ids = row["source_message_ids"]
-    return Claimed(
-        id=row["id"],
-        rule_id=row["rule_id"],
-        dest_chat_id=row["dest_chat_id"],
-        dest_thread_id=row["dest_thread_id"] or None,
-        source_chat_id=row["source_chat_id"],
-        source_message_ids=tuple(json.loads(ids) if isinstance(ids, str) else ids),
-        unit=row["unit"],
-        kind=row["kind"],
-        payload=Payload.load(row["payload"]),
-        attempts=row["attempts"],
-    )
 
 
 class Outbox:
@@ -116,12 +70,6 @@ class Outbox:
         for start in range(0, len(rows), sql.ROWS_PER_STATEMENT):
             statement, params = sql.insert_sqlite(rows[start : start + sql.ROWS_PER_STATEMENT])
             await conn.execute_query(statement, params)
-
-    async def add_digest(self, rows: Sequence[NewDelivery]) -> None:
-        """A period's digest, one delivery of kind ``digest`` per destination: its payload's HTML
-        goes out as text (split if long). Its unit names the period, so a period a second
-        scheduler publishes again (after a crash) is left alone here."""
-        await self.add(rows)
 
     async def add_skipped(self, rows: Sequence[NewDelivery], reason: str) -> int:
         """Record posts that are not sent (ingest found them undeliverable) as finished, skipped
@@ -227,7 +175,7 @@ class Outbox:
         ids = [
             row["id"]
             for row in waiting
-            if row["kind"] != "delete" and wanted & set(_ids(row["source_message_ids"]))
+            if row["kind"] != "delete" and wanted & set(stored_ids(row["source_message_ids"]))
         ]
         if not ids:
             return 0
@@ -251,7 +199,7 @@ class Outbox:
                 params = [self.worker_id, lease, now, *exclude_chats, *held, now, *held, limit]
                 statement = sql.claim_sqlite(len(exclude_chats), len(held))
                 rows = await conn.execute_query_dict(statement, params)
-        return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+        return sorted((claimed_from_row(r) for r in rows), key=lambda c: c.id)
 
     async def renew(self, ids: Collection[int]) -> int:
         """Extend the leases of these claims, those this worker still holds; how many it holds."""

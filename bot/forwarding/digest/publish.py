@@ -224,7 +224,7 @@ class DigestScheduler:
                 return "held"
             messages, how = plain_list(header, items), "list"
             log.warning("digest_without_ai", rule_id=rule_id, reason=error.reason)
-        await self.outbox.add_digest(self._rows(rule, period_end, messages))
+        await self.outbox.add(self._rows(rule, period_end, messages))
         await self._finish(run, RUN_PUBLISHED, ids, how=how, ai_calls=calls)
         self.published += 1
         self.on_enqueue()

@@ -9,6 +9,7 @@ from aiogram import Router
 from bot.routers.wizard import (
     account,
     confirm,
+    digest,
     filters,
     mode,
     name,
@@ -35,6 +36,7 @@ def make_router() -> Router:
         name.make_router(),
         confirm.make_router(),
         timing.make_router(),
+        digest.make_router(),
         start.make_stale_router(),
     )
     return router

@@ -28,6 +28,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.forwarding.html import clip
 from bot.forwarding.rules.chats import check_source
 from bot.forwarding.rules.spec import ChatRef
+from bot.routers.wizard.chatlist import add_chat
 from bot.routers.wizard.chats import _ID, _LINK, _USERNAME
 from bot.routers.wizard.nav import NewRule, Press, WizardCb, button, on_button, step_router
 from bot.runtime.i18n import _, __, in_every_language
@@ -252,7 +253,6 @@ async def _take(press: Press, chat: AccountChat, bot: Bot) -> None:
 
 
 async def _add(press: Press, ref: ChatRef) -> None:
-    from bot.routers.wizard.sources import add_chat  # the sources step owns its list
 
     await add_chat(press.message, press.state, True, ref)
 

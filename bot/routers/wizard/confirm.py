@@ -9,10 +9,13 @@ from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
+from bot.forwarding.digest.plans import PLANS
 from bot.forwarding.rules.filters import FilterSpec, describe
 from bot.forwarding.rules.service import RuleError, RulesService
 from bot.forwarding.steps.catalogue import describe_steps
 from bot.routers.labels import AI_FAILURES, EDIT_POLICIES
+from bot.routers.wizard.chatlist import chats_list
+from bot.routers.wizard.digest import digest_button_label, digest_summary, plan_of, shows_digest
 from bot.routers.wizard.mode import MODE_NAMES
 from bot.routers.wizard.name import suggested_name
 from bot.routers.wizard.nav import (
@@ -27,7 +30,6 @@ from bot.routers.wizard.nav import (
     screen,
     step_router,
 )
-from bot.routers.wizard.sources import chats_list
 from bot.routers.wizard.timing import delay_button_label, delay_summary
 from bot.runtime.i18n import _
 
@@ -76,6 +78,8 @@ def summary(data: dict[str, Any]) -> str:
         ),
         delay_summary(data),
     ]
+    if shows_digest(data):
+        lines.append(digest_summary(data))
     if shows_sync(data):
         lines.append(
             _(
@@ -96,6 +100,7 @@ def confirm_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
             [button(_("🤖 If the AI is down: {fail}").format(fail=fail), "aifail", "")],
             [button(_("👀 Review before posting: {review}").format(review=review), "review", "")],
             [button(delay_button_label(data), "delaymenu", "")],
+            *([[button(digest_button_label(data), "digestmenu")]] if shows_digest(data) else []),
             *(
                 [[button(_("🗑 Sync deletions: {state}").format(state=sync_label(data)), "syncdel")]]
                 if shows_sync(data)
@@ -152,6 +157,9 @@ async def save(
     except RuleError as error:
         await message.answer(_("❌ Not saved:\n{problem}").format(problem=escape(str(error))))
         return
+    plan = plan_of(data)
+    if rule_id is None and plan is not None:
+        await PLANS.set(rule.id, plan)
     await state.clear()
     await message.edit_reply_markup(reply_markup=None)
     done = (

@@ -56,6 +56,7 @@ class NewRule(StatesGroup):
     confirm = State()
     near = State()  # the near-duplicates window, from the filters (``timing.py``)
     delay = State()  # the rule's delay, from the confirmation (``timing.py``)
+    digest = State()  # digest mode, from the confirmation (``digest.py``)
 
 
 ORDER = [
@@ -76,6 +77,7 @@ PARENT = {
     NewRule.step_input.state: NewRule.steps,
     NewRule.near.state: NewRule.filters,
     NewRule.delay.state: NewRule.confirm,
+    NewRule.digest.state: NewRule.confirm,
 }
 SECTION_STATE = {
     "sources": NewRule.sources,
@@ -103,6 +105,7 @@ def fresh(account: bool = False) -> dict[str, Any]:
         "review": False,
         "ai_failure": "hold",
         "delay_minutes": 0,
+        "digest": None,
         "edit_rule_id": None,
         "edit_section": None,
         "sync_deletions": False,

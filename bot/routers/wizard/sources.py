@@ -18,9 +18,9 @@ from aiogram.types import (
 )
 
 from bot.forwarding.rules.chats import check_destination, check_source
-from bot.forwarding.rules.spec import ChatRef
 from bot.routers.wizard import account
 from bot.routers.wizard.account import ACCOUNT_CHATS
+from bot.routers.wizard.chatlist import add_chat, chats_list, so_far
 from bot.routers.wizard.chats import ChatInputError, chat_from_message
 from bot.routers.wizard.nav import (
     BACK,
@@ -37,20 +37,7 @@ from bot.runtime.i18n import _, __, in_every_language
 if TYPE_CHECKING:
     from bot.services import Services
 
-MAX_CHATS = 50  # per list, as the rules service allows
 PICK_CHANNEL, PICK_GROUP = __("📢 Pick a channel"), __("👥 Pick a group")
-
-
-def chat_label(ref: dict[str, Any]) -> str:
-    chat = ChatRef.model_validate(ref)
-    via = " · " + _("via your account") if chat.via == "account" else ""
-    return f"{escape(chat.label())} <code>{chat.chat_id}</code>{via}"
-
-
-def chats_list(refs: list[dict[str, Any]]) -> str:
-    if not refs:
-        return "  " + _("(none yet)")
-    return "\n".join(f"  • {chat_label(ref)}" for ref in refs)
 
 
 def _no_rights(**granted: bool) -> ChatAdministratorRights:
@@ -102,7 +89,7 @@ def sources_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]:
             "post from it, or send its @username, id or t.me link (a topic link picks the topic)."
         )
         + "\n\n"
-        + _so_far("sources", data["sources"])
+        + so_far("sources", data["sources"])
         + "\n\n"
         + _("Press {done} when the list is complete.").format(done=escape(str(DONE)))
     )
@@ -117,17 +104,11 @@ def destinations_screen(data: dict[str, Any]) -> tuple[str, ReplyKeyboardMarkup]
             "Where should the posts go? Same ways as for sources; I need the right to post there."
         )
         + "\n\n"
-        + _so_far("destinations", data["destinations"])
+        + so_far("destinations", data["destinations"])
         + "\n\n"
         + _("Press {done} when the list is complete.").format(done=escape(str(DONE)))
     )
     return text, chat_picker(False)
-
-
-def _so_far(key: str, refs: list[dict[str, Any]]) -> str:
-    if key == "sources":
-        return _("Sources so far:\n{chats}").format(chats=chats_list(refs))
-    return _("Destinations so far:\n{chats}").format(chats=chats_list(refs))
 
 
 async def _list_of(state: FSMContext) -> tuple[bool, str]:
@@ -172,43 +153,6 @@ async def chat_given(
             await message.answer(f"❌ {escape(problem)}")
         return
     await add_chat(message, state, as_source, ref)
-
-
-async def add_chat(message: Message, state: FSMContext, as_source: bool, ref: ChatRef) -> None:
-    """Put ``ref`` on the sources (or destinations) list, unless it is there already, would
-    make a loop, or the list is full; say which."""
-    key = "sources" if as_source else "destinations"
-    data = await state.get_data()
-    chosen = [ChatRef.model_validate(r) for r in data[key]]
-    other = [ChatRef.model_validate(r) for r in data["destinations" if as_source else "sources"]]
-    if any(c.key == ref.key for c in chosen):
-        await message.answer(_("{chat} is already on the list.").format(chat=escape(ref.label())))
-        return
-    if any(c.chat_id == ref.chat_id and (not c.thread_id or c.key == ref.key) for c in other):
-        loop = (
-            _("{chat} is already a destination: posts would loop.")
-            if as_source
-            else _("{chat} is already a source: posts would loop.")
-        )
-        await message.answer(loop.format(chat=escape(ref.label())))
-        return
-    if len(chosen) >= MAX_CHATS:
-        limit = (
-            _("A rule can have at most {count} sources.")
-            if as_source
-            else _("A rule can have at most {count} destinations.")
-        )
-        await message.answer(limit.format(count=MAX_CHATS))
-        return
-    refs = [*data[key], ref.model_dump()]
-    await state.update_data({key: refs})
-    await message.answer(
-        _("✓ Added {chat}").format(chat=chat_label(ref.model_dump()))
-        + "\n\n"
-        + _so_far(key, refs)
-        + "\n\n"
-        + _("Add more, or press {done}.").format(done=escape(str(DONE)))
-    )
 
 
 def make_router() -> Router:
