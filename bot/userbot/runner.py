@@ -47,7 +47,7 @@ AccountFactory = Callable[[Settings], Account]
 EventCallback = Callable[[Account, AccountEvent], Awaitable[None]]
 StartCallback = Callable[[Account], Awaitable[None]]
 
-FIRST_RETRY_S = 5.0
+FIRST_RETRY_S = 1.0  # then doubling: a session a killed process held is free again at once
 RETRY_S = 600.0  # the slowest retry of a connection that keeps failing
 ALERT_AFTER_FAILURES = 3  # a blip is not worth an alert; a failing connection is
 STOP_S = 10.0

@@ -19,6 +19,24 @@ def labels(person: Person) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
+async def to_filters_of_a_copy_rule(person: Person) -> None:
+    """/newrule with Crypto Source → Digest ES, copied: the filters screen."""
+    await person.says("/newrule")
+    await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
+    await person.says("✅ Done")
+    await person.says("@digest_es")
+    await person.says("✅ Done")
+    await person.presses("Copy")
+
+
+async def to_confirmation(person: Person, name: str) -> str:
+    """From the filters screen to the confirmation, with the rule named ``name``: its summary."""
+    await person.presses("Continue")  # filters → steps
+    await person.presses("Continue")  # steps → try it
+    await person.presses("Skip")
+    return (await person.says(name)).text
+
+
 async def test_the_same_story_window_is_chosen_on_the_filters_screen(
     owner: Person,  # noqa: F811
 ) -> None:
@@ -50,18 +68,10 @@ async def test_the_delay_is_chosen_on_the_confirmation_and_saved(chats: World) -
     async with running(chats) as app:
         assert app.services is not None
         person = Person(chats.tg, app, OWNER)
-        await person.says("/newrule")
-        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
-        await person.says("✅ Done")
-        await person.says("@digest_es")
-        await person.says("✅ Done")
-        await person.presses("Copy")
+        await to_filters_of_a_copy_rule(person)
         await person.presses("📰 Same story elsewhere")
         await person.presses("6 h")
-        await person.presses("Continue")  # filters → steps
-        await person.presses("Continue")  # steps → try it
-        await person.presses("Skip")
-        summary = (await person.says("Timed")).text
+        summary = await to_confirmation(person, "Timed")
         assert "Delay: none" in summary
 
         screen = (await person.presses("⏱ Delay: none")).text
@@ -113,16 +123,8 @@ async def test_digest_mode_is_chosen_on_the_confirmation_and_saved_with_the_rule
     async with running(chats) as app:
         assert app.services is not None
         person = Person(chats.tg, app, OWNER)
-        await person.says("/newrule")
-        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
-        await person.says("✅ Done")
-        await person.says("@digest_es")
-        await person.says("✅ Done")
-        await person.presses("Copy")
-        await person.presses("Continue")  # filters → steps
-        await person.presses("Continue")  # steps → try it
-        await person.presses("Skip")
-        summary = (await person.says("Daily news")).text
+        await to_filters_of_a_copy_rule(person)
+        summary = await to_confirmation(person, "Daily news")
         assert "Digest: off" in summary
 
         screen = (await person.presses("🗞 Digest: off")).text
@@ -147,16 +149,8 @@ async def test_digest_mode_is_chosen_on_the_confirmation_and_saved_with_the_rule
 async def test_a_rule_saved_without_a_digest_has_no_plan(chats: World) -> None:  # noqa: F811
     async with running(chats) as app:
         person = Person(chats.tg, app, OWNER)
-        await person.says("/newrule")
-        await person.says(chat_shared={"request_id": 1, "chat_id": SRC, "title": "Crypto Source"})
-        await person.says("✅ Done")
-        await person.says("@digest_es")
-        await person.says("✅ Done")
-        await person.presses("Copy")
-        await person.presses("Continue")
-        await person.presses("Continue")
-        await person.presses("Skip")
-        await person.says("One by one")
+        await to_filters_of_a_copy_rule(person)
+        await to_confirmation(person, "One by one")
         await person.presses("🗞 Digest: off")
         await person.presses("every 1 h")
         await person.presses("🗞 Digest: every 1 h")
