@@ -10,8 +10,9 @@ job of the last ``posts`` posts is waiting when the bot starts (as the rule card
 The bot is a real process (``sandbox/account/dyno.py``: ``main.py`` with the fake account) on a
 private PostgreSQL cluster (``sandbox/postgres.py``), against the Telegram stand-in with its flood
 limits lifted (the account's pace is what is measured). Once half the posts are done it gets
-SIGKILL (at a moment with no copy to the destination in flight: the outbox mid-send is
-``bench.faults``' subject) and a new process starts at once; it resumes the job from its cursor.
+SIGKILL (at a moment with no copy to the destination in flight, the process frozen with SIGSTOP
+while that is checked: the outbox mid-send is ``bench.faults``' subject) and a new process starts
+at once; it resumes the job from its cursor.
 
 Checked at the destination: ``lost`` counts history posts that never arrived, ``duplicated`` the
 copies beyond one, and ``out_of_order`` the copies that arrived before an older post's.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import signal
 import sys
 import time
 from collections import Counter
@@ -127,17 +129,25 @@ async def create_job(url: str, posts: int) -> None:
         await conn.close()
 
 
-async def quiet_destination(url: str, timeout: float = QUIET_TIMEOUT_S) -> None:
-    """Return at a moment with no copy to the destination in flight (or at the deadline): the
-    kill is to catch the backfill mid-way, not the outbox mid-send (``bench.faults`` does)."""
+async def kill_when_quiet(bot: BotProcess, url: str, timeout: float = QUIET_TIMEOUT_S) -> None:
+    """SIGKILL the bot at a moment with no copy to the destination in flight (or, past the
+    deadline, as it is): the kill is to catch the backfill mid-way, not the outbox mid-send
+    (``bench.faults`` does that). The process is frozen with SIGSTOP while the outbox is looked
+    at, so nothing can be claimed between the look and the kill (a claim not committed when it
+    froze dies with it); if a send is in flight it runs on and is looked at again."""
     conn = await asyncpg.connect(url)
+    sql = "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'in_flight')"
     try:
         deadline = time.monotonic() + timeout
-        sql = "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'in_flight')"
-        while await conn.fetchval(sql) and time.monotonic() < deadline:
-            pass  # each query yields; the bot's state offers no event to wait on
+        while True:
+            bot.process.send_signal(signal.SIGSTOP)
+            if not await conn.fetchval(sql) or time.monotonic() > deadline:
+                break
+            bot.process.send_signal(signal.SIGCONT)
+            await asyncio.sleep(0.01)  # let the send finish; the next look decides
     finally:
         await conn.close()
+    bot.kill()  # SIGKILL ends a stopped process as well
 
 
 async def in_flight_sends(url: str) -> set[int]:
@@ -216,7 +226,7 @@ async def measure(posts: int = 5000, pace: int = 40) -> dict[str, float | int]:
             first = await AccountBot.start(env, "backfill-1")
             try:
                 at_kill = await job.wait(lambda row: row.get("done", 0) >= posts // 2, TIMEOUT_S)
-                await quiet_destination(url)
+                await kill_when_quiet(first, url)
             finally:
                 first.kill()
                 await first.wait()
