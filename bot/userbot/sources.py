@@ -19,11 +19,11 @@ synced, protected chats reported.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot.forwarding.delivery.claimed import stored_ids
 from bot.forwarding.delivery.outbox import Outbox
 from bot.forwarding.delivery.payload import Payload
 from bot.forwarding.delivery.rows import NewDelivery
@@ -218,7 +218,7 @@ class AccountSources:
         ).values_list("rule_id", "dest_chat_id", "dest_thread_id", "source_message_ids")
         wanted = set(message_ids)
         where = {(r, c, t or 0) for r, c, t in linked}
-        where |= {(r, c, t or 0) for r, c, t, ids in sending if wanted & set(_ids(ids))}
+        where |= {(r, c, t or 0) for r, c, t, ids in sending if wanted & set(stored_ids(ids))}
         now = self.clock()
         unit = f"x:{min(message_ids)}:{len(message_ids)}"
         payload = Payload()
@@ -238,7 +238,3 @@ class AccountSources:
             )
             for rule_id, dest_chat, thread in sorted(where)
         ]
-
-
-def _ids(stored: Any) -> list[int]:
-    return list(json.loads(stored) if isinstance(stored, str) else stored or ())

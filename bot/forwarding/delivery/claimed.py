@@ -40,14 +40,13 @@ def stored_ids(stored: Any) -> list[int]:
 
 
 def claimed_from_row(row: dict[str, Any]) -> Claimed:
-    ids = row["source_message_ids"]
     return Claimed(
         id=row["id"],
         rule_id=row["rule_id"],
         dest_chat_id=row["dest_chat_id"],
         dest_thread_id=row["dest_thread_id"] or None,
         source_chat_id=row["source_chat_id"],
-        source_message_ids=tuple(json.loads(ids) if isinstance(ids, str) else ids),
+        source_message_ids=tuple(stored_ids(row["source_message_ids"])),
         unit=row["unit"],
         kind=row["kind"],
         payload=Payload.load(row["payload"]),
